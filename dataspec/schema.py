@@ -1,0 +1,283 @@
+"""The one schema object: which columns are numeric, categorical or boolean, their
+dtypes, null policy and categories, and which column is the label. Inferred once,
+used by every later step (encoding, generators, validation, publish)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from equipoise.dataspec.errors import GenerationError, InputError
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
+
+
+class ColumnKind(StrEnum):
+    NUMERIC = "numeric"
+    CATEGORICAL = "categorical"
+    BOOLEAN = "boolean"
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One feature column as the real data shows it."""
+
+    name: str
+    kind: ColumnKind
+    dtype: str
+    nullable: bool
+    integer: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    categories: tuple[Any, ...] = ()
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.kind is ColumnKind.NUMERIC
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """Feature columns (input order), the label column and its classes."""
+
+    columns: tuple[ColumnSpec, ...]
+    label: str
+    classes: tuple[Any, ...]
+    label_dtype: str
+    column_order: tuple[str, ...]
+    _by_name: dict[str, ColumnSpec] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {c.name: c for c in self.columns})
+
+    # --- views -------------------------------------------------------------
+    @property
+    def feature_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def numeric(self) -> list[ColumnSpec]:
+        return [c for c in self.columns if c.kind is ColumnKind.NUMERIC]
+
+    @property
+    def discrete(self) -> list[ColumnSpec]:
+        """Categorical and boolean columns: the ones a model treats as categories."""
+        return [c for c in self.columns if c.kind is not ColumnKind.NUMERIC]
+
+    def column(self, name: str) -> ColumnSpec:
+        return self._by_name[name]
+
+    # --- frames ------------------------------------------------------------
+    def split_xy(self, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+        return df[self.feature_names].reset_index(drop=True), df[self.label].reset_index(
+            drop=True
+        )
+
+    def join_xy(self, X: pd.DataFrame, y: pd.Series) -> pd.DataFrame:
+        df = X.reset_index(drop=True).copy()
+        df[self.label] = pd.Series(y).reset_index(drop=True).to_numpy()
+        return df[list(self.column_order)]
+
+    def conform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Cast model output back to the real columns' dtypes and category values.
+
+        Whole-number columns are rounded; a NaN in an integer column that cannot
+        hold one is a generator fault and raises GenerationError.
+        """
+        missing = [c for c in self.feature_names if c not in X.columns]
+        if missing:
+            raise GenerationError(f"generated frame lacks columns {missing}")
+        out = {c.name: _conform_column(X[c.name].reset_index(drop=True), c) for c in self.columns}
+        return pd.DataFrame(out, columns=self.feature_names)
+
+    def conform_labels(self, y: Any) -> pd.Series:
+        lookup = {str(v): v for v in self.classes}
+        values = [lookup.get(str(v), v) for v in pd.Series(y).tolist()]
+        return pd.Series(values, dtype=self.label_dtype, name=self.label)
+
+    # --- (de)serialisation ---------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "classes": [_jsonable(v) for v in self.classes],
+            "label_dtype": self.label_dtype,
+            "column_order": list(self.column_order),
+            "columns": [
+                {
+                    **{k: v for k, v in asdict(c).items() if k != "categories"},
+                    "kind": str(c.kind),
+                    "categories": [_jsonable(v) for v in c.categories],
+                }
+                for c in self.columns
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TableSchema:
+        columns = tuple(
+            ColumnSpec(
+                **{
+                    **c,
+                    "kind": ColumnKind(c["kind"]),
+                    "categories": tuple(c["categories"]),
+                }
+            )
+            for c in data["columns"]
+        )
+        return cls(
+            columns=columns,
+            label=data["label"],
+            classes=tuple(data["classes"]),
+            label_dtype=data["label_dtype"],
+            column_order=tuple(data["column_order"]),
+        )
+
+
+def infer_schema(
+    df: pd.DataFrame, label: str, *, categorical: tuple[str, ...] | list[str] = ()
+) -> TableSchema:
+    """Infer column kinds once. `categorical` forces numeric-looking columns to categories.
+
+    Raises InputError for what equipoise cannot model: datetimes, all-missing
+    columns, a missing label column, fewer than two classes.
+    """
+    if label not in df.columns:
+        raise InputError(
+            f"label column {label!r} is not in the data (columns: {_preview(df.columns)}); "
+            "pass the right name with --label / data.label"
+        )
+    unknown = [c for c in categorical if c not in df.columns]
+    if unknown:
+        raise InputError(
+            f"data.categorical names columns not in the data: {unknown}; fix the names"
+        )
+    y = df[label]
+    if y.isna().any():
+        raise InputError(
+            f"label column {label!r} has {int(y.isna().sum())} missing values; "
+            "drop them first (data.label_nan: drop)"
+        )
+    classes = tuple(sorted(pd.unique(y), key=_sort_key))
+    if len(classes) < 2:
+        raise InputError(
+            f"label column {label!r} has only one class ({_jsonable(classes[0])!r}) "
+            "after cleaning; there is nothing to balance: check the label column"
+            if classes
+            else f"label column {label!r} is empty; check the data"
+        )
+    columns = tuple(
+        _infer_column(df[name], str(name), force_categorical=name in categorical)
+        for name in df.columns
+        if name != label
+    )
+    if not columns:
+        raise InputError("the data has no feature columns besides the label; add features")
+    return TableSchema(
+        columns=columns,
+        label=str(label),
+        classes=classes,
+        label_dtype=str(y.dtype),
+        column_order=tuple(str(c) for c in df.columns),
+    )
+
+
+def _infer_column(s: pd.Series, name: str, *, force_categorical: bool) -> ColumnSpec:
+    n_missing = int(s.isna().sum())
+    if n_missing == len(s):
+        raise InputError(
+            f"column {name!r} is empty (all {len(s)} values missing); "
+            f"drop it (data.drop_columns: [{name}])"
+        )
+    dtype = str(s.dtype)
+    nullable = n_missing > 0
+    non_null = s.dropna()
+    if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_timedelta64_dtype(s):
+        raise _datetime_error(name)
+    if pd.api.types.is_bool_dtype(s):
+        return ColumnSpec(name, ColumnKind.BOOLEAN, dtype, nullable, categories=(False, True))
+    if pd.api.types.is_numeric_dtype(s) and not force_categorical:
+        values = non_null.astype("float64").to_numpy()
+        if not np.isfinite(values).all():
+            raise InputError(
+                f"column {name!r} holds infinite values; replace them with numbers or blanks"
+            )
+        integer = bool(pd.api.types.is_integer_dtype(s) or np.all(values == np.round(values)))
+        return ColumnSpec(
+            name,
+            ColumnKind.NUMERIC,
+            dtype,
+            nullable,
+            integer=integer,
+            minimum=float(values.min()),
+            maximum=float(values.max()),
+        )
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        categories = tuple(s.cat.categories.tolist())
+    else:
+        categories = tuple(sorted(pd.unique(non_null), key=_sort_key))
+        sample = [v for v in categories[:50] if isinstance(v, str)]
+        if sample and sum(bool(_ISO_DATE.match(v)) for v in sample) > 0.8 * len(sample):
+            raise _datetime_error(name)
+    return ColumnSpec(name, ColumnKind.CATEGORICAL, dtype, nullable, categories=categories)
+
+
+def _conform_column(s: pd.Series, spec: ColumnSpec) -> pd.Series:
+    if spec.kind is ColumnKind.NUMERIC:
+        values = pd.to_numeric(s, errors="coerce").astype("float64")
+        if spec.integer:
+            values = values.round()
+        if _is_numpy_integer(spec.dtype) and values.isna().any():
+            raise GenerationError(
+                f"generated column {spec.name!r} has missing values but the real "
+                "integer column has none"
+            )
+        return values.astype(spec.dtype)
+    lookup = {str(v): v for v in spec.categories}
+    if spec.kind is ColumnKind.BOOLEAN:
+        lookup.update({"True": True, "False": False, "1": True, "0": False})
+    restored = [v if _is_missing(v) else lookup.get(str(v), v) for v in s.tolist()]
+    if spec.dtype == "category":
+        return pd.Series(pd.Categorical(restored, categories=list(spec.categories)))
+    if spec.dtype == "bool" and not any(_is_missing(v) for v in restored):
+        return pd.Series(restored, dtype="bool")
+    try:
+        return pd.Series(restored, dtype=spec.dtype)
+    except (TypeError, ValueError):
+        return pd.Series(restored, dtype="object")
+
+
+def _is_numpy_integer(dtype: str) -> bool:
+    try:
+        return np.dtype(dtype).kind in "iu"
+    except TypeError:  # pandas extension dtypes such as Int64 hold NaN
+        return False
+
+
+def _datetime_error(name: str) -> InputError:
+    return InputError(
+        f"column {name!r} holds dates or times, which equipoise does not model yet; "
+        f"drop it (data.drop_columns: [{name}]) or convert it to a number first"
+    )
+
+
+def _is_missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA
+
+
+def _sort_key(v: Any) -> tuple[int, Any]:
+    return (0, v) if isinstance(v, (int, float, np.integer, np.floating)) else (1, str(v))
+
+
+def _jsonable(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _preview(names: Any, limit: int = 8) -> str:
+    names = [str(n) for n in names]
+    more = f", … {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more

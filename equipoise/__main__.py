@@ -1,0 +1,3 @@
+from equipoise.flows.cli import main
+
+main()
