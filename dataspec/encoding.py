@@ -53,9 +53,7 @@ class MixedEncoder:
         self.scale_ = np.where(std > 0, std, 1.0)
         self.indicated_ = [c.name for c in self.schema.numeric if c.nullable]
         self.discrete_ = [c.name for c in self.schema.discrete]
-        self.categories_ = {
-            name: np.unique(_category_strings(X[name])) for name in self.discrete_
-        }
+        self.categories_ = {name: np.unique(_category_strings(X[name])) for name in self.discrete_}
         names, sources = list(numeric), list(numeric)
         names += [f"{n}{MISSING}" for n in self.indicated_]
         sources += self.indicated_
@@ -151,9 +149,7 @@ class ModelFrameCodec:
 
     @property
     def discrete_columns(self) -> list[str]:
-        return [c.name for c in self.schema.discrete] + [
-            self.indicator(n) for n in self.indicated_
-        ]
+        return [c.name for c in self.schema.discrete] + [self.indicator(n) for n in self.indicated_]
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         out = pd.DataFrame(index=range(len(X)))

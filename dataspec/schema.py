@@ -74,9 +74,7 @@ class TableSchema:
 
     # --- frames ------------------------------------------------------------
     def split_xy(self, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
-        return df[self.feature_names].reset_index(drop=True), df[self.label].reset_index(
-            drop=True
-        )
+        return df[self.feature_names].reset_index(drop=True), df[self.label].reset_index(drop=True)
 
     def join_xy(self, X: pd.DataFrame, y: pd.Series) -> pd.DataFrame:
         df = X.reset_index(drop=True).copy()
