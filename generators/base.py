@@ -131,14 +131,25 @@ class Resampler(_Base):
         seed: int,
     ) -> tuple[pd.DataFrame, pd.Series]:
         """The kept rows, in their original order and dtypes. `targets[c]` caps class c."""
+        kept = self.select(X, y, targets, seed=seed)
+        return X.iloc[kept].reset_index(drop=True), pd.Series(y).iloc[kept].reset_index(drop=True)
+
+    def select(
+        self,
+        X: pd.DataFrame,
+        y: pd.Series,
+        targets: Mapping[Any, int] | None = None,
+        *,
+        seed: int,
+    ) -> np.ndarray:
+        """Sorted positions of the rows `resample` keeps."""
         X, y = self._check_xy(X, y)
         counts = y.value_counts()
         if len(counts) < 2:
             raise InputError("the data has a single class; there is nothing to balance")
         self._check_class_sizes(y, [counts.index[-1]])
         targets = {c: min(int(n), int(counts[c])) for c, n in (targets or {}).items()}
-        kept = np.sort(np.asarray(self._resample(X, y, targets, seed=seed), dtype=int))
-        return X.iloc[kept].reset_index(drop=True), y.iloc[kept].reset_index(drop=True)
+        return np.sort(np.asarray(self._resample(X, y, targets, seed=seed), dtype=int))
 
     @abstractmethod
     def _resample(

