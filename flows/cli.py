@@ -75,9 +75,7 @@ def kinds() -> None:
 
     for kind, cls in registry.REGISTRY.items():
         role = "resampler" if issubclass(cls, Resampler) else "generator"
-        params = ", ".join(
-            f"{n}={p.default!r}" for n, p in registry.parameters(kind).items()
-        )
+        params = ", ".join(f"{n}={p.default!r}" for n, p in registry.parameters(kind).items())
         doc = (cls.__doc__ or "").strip().splitlines()[0]
         typer.echo(f"{kind:20s} {role:9s} {doc}\n{'':31s}params: {params or '-'}")
 

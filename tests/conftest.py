@@ -14,6 +14,11 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from prefect.logging.configuration import setup_logging  # noqa: E402
+
+# Bind Prefect's console handler to the session's stderr now, not to the stream of
+# whichever CliRunner invocation happens to import Prefect first (closed afterwards).
+setup_logging()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,84 @@
+"""Job config: unknown keys rejected with their path, overrides, generator params."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from equipoise.dataspec import InputError
+from equipoise.flows.config import load_config
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "job.yaml"
+    path.write_text(text)
+    return path
+
+
+BASE = "data:\n  source: table.csv\n  label: y\n"
+
+
+def test_defaults_and_relative_source(tmp_path):
+    config = load_config(_write(tmp_path, BASE))
+    assert config.data.source == str(tmp_path / "table.csv")
+    assert config.generator.kind == "ctgan" and config.seed == 0
+    assert config.split.holdout == 0.25 and config.balance.target_ratio == 1.0
+    assert config.dataset_name == "table"
+
+
+def test_unknown_key_names_its_path(tmp_path):
+    path = _write(tmp_path, BASE + "split:\n  holdot: 0.3\n")
+    with pytest.raises(InputError, match=r"split\.holdot: unknown key; remove it or fix"):
+        load_config(path)
+
+
+def test_bad_value_names_path_and_value(tmp_path):
+    path = _write(tmp_path, BASE + "split:\n  holdout: 1.5\n")
+    with pytest.raises(
+        InputError, match=r"split\.holdout: Input should be less than 1 \(got 1\.5\)"
+    ):
+        load_config(path)
+
+
+def test_missing_required_key(tmp_path):
+    with pytest.raises(InputError, match=r"data\.label: required key is missing"):
+        load_config(_write(tmp_path, "data:\n  source: t.csv\n"))
+
+
+def test_overrides_parse_yaml_values(tmp_path):
+    config = load_config(
+        _write(tmp_path, BASE),
+        overrides=["generator.kind=smote", "generator.params.k_neighbors=3", "seed=7"],
+    )
+    assert config.generator.kind == "smote"
+    assert config.generator.params == {"k_neighbors": 3}
+    assert config.seed == 7
+
+
+def test_generator_params_are_checked_against_the_kind(tmp_path):
+    path = _write(tmp_path, BASE)
+    with pytest.raises(InputError, match=r"generator.params \(smote\): k_neighbours: unknown key"):
+        load_config(path, overrides=["generator.kind=smote", "generator.params.k_neighbours=3"])
+    with pytest.raises(InputError, match=r"epochs: Input should be a valid integer"):
+        load_config(path, overrides=["generator.params.epochs=many"])
+    with pytest.raises(InputError, match="unknown generator kind 'gan'; known kinds: ctgan, "):
+        load_config(path, overrides=["generator.kind=gan"])
+
+
+def test_bad_files_and_overrides(tmp_path):
+    with pytest.raises(InputError, match="not found"):
+        load_config(tmp_path / "missing.yaml")
+    with pytest.raises(InputError, match="is not valid YAML at line"):
+        load_config(_write(tmp_path, "data:\n  - [unclosed\n"))
+    with pytest.raises(InputError, match="must be a YAML mapping"):
+        load_config(_write(tmp_path, "- a\n- b\n"))
+    with pytest.raises(InputError, match="write it as key.path=value"):
+        load_config(_write(tmp_path, BASE), overrides=["seed"])
+
+
+def test_shipped_configs_are_valid():
+    configs = sorted(Path(__file__).parent.parent.joinpath("configs").glob("*.yaml"))
+    assert configs, "configs/ ships at least the demo config"
+    for path in configs:
+        load_config(path)
