@@ -73,7 +73,7 @@ def test_bad_files_and_overrides(tmp_path):
         load_config(_write(tmp_path, "data:\n  - [unclosed\n"))
     with pytest.raises(InputError, match="must be a YAML mapping"):
         load_config(_write(tmp_path, "- a\n- b\n"))
-    with pytest.raises(InputError, match="write it as key.path=value"):
+    with pytest.raises(InputError, match=r"write it as key\.path=value"):
         load_config(_write(tmp_path, BASE), overrides=["seed"])
 
 

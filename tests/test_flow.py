@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 import pytest
@@ -92,7 +93,7 @@ class Recording(RandomOversample):
     """Remembers every row it was fitted on or asked about."""
 
     kind = "recording"
-    seen: list[pd.DataFrame] = []
+    seen: ClassVar[list[pd.DataFrame]] = []
 
     def _fit(self, X, y, *, seed, progress):
         Recording.seen.append(X.copy())
