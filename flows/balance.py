@@ -23,6 +23,25 @@ def synthetic_counts(counts: Mapping[Any, int], target_ratio: float) -> dict[Any
     return {c: max(0, target - n) for c, n in counts.items() if target > n}
 
 
+#: extra rows sampled per class so that rows dropped by validation can be replaced
+SPARE_SHARE = 0.1
+
+
+def with_spare(asked: Mapping[Any, int]) -> dict[Any, int]:
+    """The counts to sample: what is asked plus a spare share for validation to drop."""
+    return {c: n + math.ceil(SPARE_SHARE * n) for c, n in asked.items()}
+
+
+def accept(keep: np.ndarray, y: pd.Series, asked: Mapping[Any, int]) -> np.ndarray:
+    """Of the rows validation kept, the first `asked[c]` of each class c."""
+    keep = np.asarray(keep, dtype=bool).copy()
+    labels = pd.Series(y).to_numpy()
+    for cls, n in asked.items():
+        kept = np.flatnonzero(keep & (labels == cls))
+        keep[kept[n:]] = False
+    return keep
+
+
 def undersample_targets(counts: Mapping[Any, int], target_ratio: float) -> dict[Any, int]:
     """Rows per class to keep so that the smallest is target_ratio × every larger class."""
     cap = math.ceil(min(counts.values()) / target_ratio)

@@ -76,8 +76,8 @@ def kinds() -> None:
     for kind, cls in registry.REGISTRY.items():
         role = "resampler" if issubclass(cls, Resampler) else "generator"
         params = ", ".join(f"{n}={p.default!r}" for n, p in registry.parameters(kind).items())
-        doc = (cls.__doc__ or "").strip().splitlines()[0]
-        typer.echo(f"{kind:20s} {role:9s} {doc}\n{'':31s}params: {params or '-'}")
+        doc = " ".join((cls.__doc__ or "").split("\n\n")[0].split())
+        typer.echo(f"{kind} ({role}): {doc}\n    params: {params or '-'}")
 
 
 def _job_config(config, data, label, generator, seed, out, overrides):

@@ -11,7 +11,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -120,7 +119,8 @@ def balance_tabular(config: JobConfig) -> str:
             logger.info("synthetic rows to make per class: %s", asked)
             generator = fit_task(generator, split, derive_seed(config.seed, "fit"))
             lap("fit")
-            X_syn, y_syn = sample_task(generator, asked, derive_seed(config.seed, "sample"))
+            spare = balance.with_spare(asked)
+            X_syn, y_syn = sample_task(generator, spare, derive_seed(config.seed, "sample"))
             sampled = len(y_syn)
             lap("sample")
             validation = validate_task(
@@ -135,7 +135,7 @@ def balance_tabular(config: JobConfig) -> str:
             lap("validate")
             if not validation.passed:
                 raise ValidationFailed("validation failed: " + _first(validation.failures))
-            keep = np.asarray(validation.keep, dtype=bool)
+            keep = balance.accept(validation.keep, y_syn, asked)
             synthetic = (X_syn[keep].reset_index(drop=True), y_syn[keep].reset_index(drop=True))
         table, provenance = merge_task(real, split, synthetic, generator.kind, kept_real)
         lap("merge")
