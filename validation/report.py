@@ -1,0 +1,70 @@
+"""`ValidationReport`: the verdict, which synthetic rows to keep, one line per failure,
+and the per-class details that go into manifest.json and the run report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from equipoise.validation.results import CheckResult, jsonable
+from equipoise.validation.settings import ValidationSettings
+
+
+@dataclass
+class ValidationReport:
+    """Outcome of `validate_synthetic`.
+
+    `keep` has one entry per synthetic row: False for rows dropped by the schema check
+    or removed by the leakage filter. `passed` is False when any check failed; then
+    `failures` holds one line per failure naming the check, the class, the value, the
+    threshold and what to change.
+    """
+
+    settings: ValidationSettings
+    keep: np.ndarray
+    checks: list[CheckResult]
+    schema: dict[str, Any]
+    classes: dict[Any, dict[str, Any]]
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    extra_failures: list[str] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[str]:
+        return list(self.extra_failures) + [
+            c.failure_line() for c in self.checks if c.passed is False
+        ]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """One row per class and check: check, class, value, threshold, passed (None:
+        informational or skipped)."""
+        return [c.row() for c in self.checks]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready details for manifest.json."""
+        return jsonable(
+            {
+                "passed": self.passed,
+                "failures": self.failures,
+                "rows": {
+                    "synthetic": len(self.keep),
+                    "kept": int(self.keep.sum()),
+                    "dropped_by_schema": self.schema.get("rows_dropped", 0),
+                    "removed_by_leakage": int(
+                        sum(c["rows"]["removed_by_leakage"] for c in self.classes.values())
+                    ),
+                },
+                "settings": self.settings.to_dict(),
+                "schema": self.schema,
+                "classes": {str(k): v for k, v in self.classes.items()},
+                "checks": self.summary_rows(),
+                "notes": self.notes,
+                "timings_s": self.timings,
+            }
+        )

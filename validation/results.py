@@ -1,0 +1,76 @@
+"""Result records shared by the checks: one `CheckResult` per check and class, the
+line a failure prints, and JSON-safe numbers."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check on one class: its value, its threshold and whether it passed
+    (None: informational, or skipped because the class is too small; see the notes)."""
+
+    check: str
+    label: Any
+    value: float | None
+    threshold: float | None
+    passed: bool | None
+    #: "<=" or ">=": how value must compare to threshold
+    op: str = "<="
+    #: the setting that holds the threshold
+    setting: str | None = None
+    #: what the value means and what to change, for the failure line
+    advice: str = ""
+
+    def failure_line(self) -> str:
+        bad = ">" if self.op == "<=" else "<"
+        limit = f" {bad} {_fmt(self.threshold)}" if self.threshold is not None else ""
+        setting = f" (validation.{self.setting})" if self.setting else ""
+        return (
+            f"{self.check}: class {self.label!r}: {_fmt(self.value)}{limit}{setting}; {self.advice}"
+        )
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "check": self.check,
+            "class": jsonable(self.label),
+            "value": jsonable(self.value),
+            "threshold": jsonable(self.threshold),
+            "op": self.op,
+            "passed": self.passed,
+        }
+
+
+def meets(value: float | None, threshold: float, op: str) -> bool | None:
+    """Whether `value op threshold` holds; None when there is no value."""
+    if value is None:
+        return None
+    return value >= threshold if op == ">=" else value <= threshold
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON values: numpy scalars unwrapped, floats rounded to 6 places, NaN/inf as None."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [jsonable(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return round(value, 6) if math.isfinite(value) else None
+    return value

@@ -1,0 +1,139 @@
+"""`ValidationSettings`: the thresholds and knobs of the schema, fidelity and leakage
+checks; the `validation:` section of a job config."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, Literal
+
+from equipoise.dataspec.errors import InputError
+
+
+@dataclass(frozen=True)
+class ValidationSettings:
+    """Thresholds of the checks run on synthetic rows, per generated class.
+
+    The defaults let honest generators (SMOTE, GaussianCopula, CTGAN on small real data
+    such as attrition) pass and refuse a generator that returns training rows with a
+    little noise; BENCHMARKS.md and tests/test_validation_*.py show the values behind
+    them. A plain dataclass, so validation needs no pydantic; `__pydantic_config__` lets
+    the flow's config model embed it with unknown keys rejected.
+    """
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
+
+    range_margin: float = 0.0
+    """Fraction of a numeric column's training range by which synthetic values may
+    exceed the training minimum or maximum (default 0.0: stay within what the real
+    training rows show; a margin would also let through e.g. negative counts)."""
+
+    on_schema_failure: Literal["drop", "fail"] = "drop"
+    """What a range or category violation does: "drop" removes the failing rows and
+    counts them (default), "fail" fails the run. Structural problems (columns, dtypes,
+    missing values where the real column has none, unknown labels) always fail."""
+
+    min_column_shapes: float = 0.75
+    """Lowest SDMetrics column-shapes score (mean KSComplement / TVComplement, 1 = same
+    marginals) a class may have (default 0.75; honest generators score 0.85-0.95 on
+    attrition, a generator that ignores the class scores lower)."""
+
+    min_column_pair_trends: float = 0.70
+    """Lowest SDMetrics column-pair-trends score (mean CorrelationSimilarity /
+    ContingencySimilarity) a class may have (default 0.70; honest generators score
+    0.8-0.9 on attrition, where each statistic rests on a couple of hundred rows)."""
+
+    max_detection_auc: float = 0.95
+    """Highest cross-validated ROC-AUC of a classifier telling real rows of a class
+    from synthetic ones (0.5 = indistinguishable, default 0.95: SMOTE and GaussianCopula
+    score about 0.6-0.8, briefly trained CTGAN up to about 0.9; a broken generator nears 1)."""
+
+    detection_folds: int = 3
+    """Cross-validation folds of the detection classifier (default 3)."""
+
+    near_copy_ratio: float = 0.1
+    """Per-row leakage filter: a synthetic row is a near copy, and is removed, when its
+    distance to the nearest training row is below this fraction of that training row's
+    distance to its own nearest other real row (default 0.1: ten times nearer than real
+    rows come to each other; SMOTE puts 0-11 % of its rows there, the ones interpolated
+    next to an endpoint, copies with 1 % noise 54-100 %)."""
+
+    max_near_copy_share: float = 0.25
+    """Highest share of a class's synthetic rows that may be near copies, above the share
+    of holdout rows that are as near (default 0.25: honest generators stay below 0.12,
+    copies of training rows with a little noise reach 0.5-1)."""
+
+    max_dcr_share: float | None = None
+    """Highest size-corrected share of synthetic rows nearer to the training rows than to
+    the holdout rows (0.5 = no memorisation, 1 = every row sits on a training row).
+    Default None: reported, not a gate, because SMOTE, which builds each row from
+    training rows, scores 0.8-1.0, as high as copies; GaussianCopula and CTGAN score
+    0.2-0.75. Set e.g. 0.75 to refuse interpolating generators."""
+
+    allow_exact_copies: bool = False
+    """Keep synthetic rows that equal a training row (default False: they are removed,
+    and too many of them fail the run). Set True for random_oversample, whose rows are
+    copies by design; they are still counted and reported, and left out of the DCR
+    statistics."""
+
+    max_exact_copy_share: float = 0.05
+    """Highest share of a class's synthetic rows that may equal a training row, above
+    the share of holdout rows that equal one (data with few distinct values repeats
+    itself); ignored when allow_exact_copies is True (default 0.05)."""
+
+    sample_rows: int = 20_000
+    """Row cap per side and class for the sampled statistics (SDMetrics scores,
+    detection, DCR share / 5th-percentile ratio / NNDR); the per-row checks (schema,
+    exact copies, DCR filter) always see every row (default 20,000; the report says
+    when it sampled)."""
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.on_schema_failure not in ("drop", "fail"):
+            problems.append(
+                f"on_schema_failure must be drop or fail, got {self.on_schema_failure!r}"
+            )
+        for name in (
+            "min_column_shapes",
+            "min_column_pair_trends",
+            "max_exact_copy_share",
+            "max_near_copy_share",
+        ):
+            value = getattr(self, name)
+            if not _number(value) or not 0.0 <= value <= 1.0:
+                problems.append(f"{name} must be between 0 and 1, got {value!r}")
+        for name in ("max_detection_auc", "max_dcr_share"):
+            value = getattr(self, name)
+            if name == "max_dcr_share" and value is None:
+                continue
+            if not _number(value) or not 0.5 <= value <= 1.0:
+                problems.append(f"{name} must be between 0.5 and 1, got {value!r}")
+        if not _number(self.near_copy_ratio) or not 0.0 <= self.near_copy_ratio < 1.0:
+            problems.append(
+                f"near_copy_ratio must be at least 0 and below 1, got {self.near_copy_ratio!r}"
+            )
+        if not _number(self.range_margin) or self.range_margin < 0:
+            problems.append(f"range_margin must be 0 or more, got {self.range_margin!r}")
+        if not isinstance(self.detection_folds, int) or not 2 <= self.detection_folds <= 10:
+            problems.append(f"detection_folds must be 2 to 10, got {self.detection_folds!r}")
+        if not isinstance(self.sample_rows, int) or self.sample_rows < 100:
+            problems.append(
+                f"sample_rows must be an integer of at least 100, got {self.sample_rows!r}"
+            )
+        if not isinstance(self.allow_exact_copies, bool):
+            problems.append(
+                f"allow_exact_copies must be true or false, got {self.allow_exact_copies!r}"
+            )
+        if problems:
+            raise InputError("validation: " + "; ".join(problems))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _number(value: Any) -> bool:
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(float(value))
+    )
