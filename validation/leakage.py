@@ -193,7 +193,7 @@ def assess_leakage(
         _dcr(out, U, S, V, settings, rng, reuse=(d_s, d_v) if small else None)
     out.stats["rows_removed"] = int(out.removed.sum())
     out.checks.append(
-        CheckResult("leakage.rows_removed", label, float(out.removed.sum()), None, None)
+        CheckResult("leakage.rows_removed", label, int(out.removed.sum()), None, None)
     )
     return out
 

@@ -17,8 +17,8 @@ class CheckResult:
 
     check: str
     label: Any
-    value: float | None
-    threshold: float | None
+    value: float | int | None
+    threshold: float | int | None
     passed: bool | None
     #: "<=" or ">=": how value must compare to threshold
     op: str = "<="
@@ -46,9 +46,9 @@ class CheckResult:
         }
 
 
-def meets(value: float | None, threshold: float, op: str) -> bool | None:
-    """Whether `value op threshold` holds; None when there is no value."""
-    if value is None:
+def meets(value: float | None, threshold: float | None, op: str) -> bool | None:
+    """Whether `value op threshold` holds; None when there is no value or no threshold."""
+    if value is None or threshold is None:
         return None
     return value >= threshold if op == ">=" else value <= threshold
 

@@ -79,7 +79,6 @@ class SchemaResult:
                 "failed": [{k: v for k, v in f.items() if k != "rows"} for f in self.failed],
                 "rows_dropped": int(self.drop.sum()),
                 "data_docs": self.data_docs,
-                "seconds": self.seconds,
             }
         )
 

@@ -165,12 +165,12 @@ def _schema_check(
 ) -> CheckResult:
     share = failing / total if total else 0.0
     if settings.on_schema_failure == "drop":
-        return CheckResult("schema.rows_dropped", label, float(failing), None, None)
+        return CheckResult("schema.rows_dropped", label, failing, None, None)
     return CheckResult(
         "schema.rows_failing",
         label,
-        float(failing),
-        0.0,
+        failing,
+        0,
         failing == 0,
         setting="on_schema_failure",
         advice=(
