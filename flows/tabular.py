@@ -3,6 +3,7 @@ function from loading / balance / publish, the generators and validation."""
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 import subprocess
 import time
@@ -123,12 +124,16 @@ def balance_tabular(config: JobConfig) -> str:
             X_syn, y_syn = sample_task(generator, spare, derive_seed(config.seed, "sample"))
             sampled = len(y_syn)
             lap("sample")
+            settings = config.validation
+            if generator.copies_real_rows and not settings.allow_exact_copies:
+                logger.info("%s copies real rows by design: exact copies allowed", generator.kind)
+                settings = dataclasses.replace(settings, allow_exact_copies=True)
             validation = validate_task(
                 real.schema,
                 train=(split.X_train, split.y_train),
                 holdout=(split.X_holdout, split.y_holdout),
                 synthetic=(X_syn, y_syn),
-                settings=config.validation,
+                settings=settings,
                 seed=derive_seed(config.seed, "validate"),
                 reports_dir=staging / "reports",
             )

@@ -66,6 +66,11 @@ class _Base(ABC):
 class Generator(_Base):
     """Learns from real rows and creates new rows for the classes asked for."""
 
+    @property
+    def copies_real_rows(self) -> bool:
+        """True when the rows it returns are copies of real rows by design."""
+        return False
+
     def fit(
         self,
         X: pd.DataFrame,

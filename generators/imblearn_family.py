@@ -88,6 +88,10 @@ class RandomOversample(ImblearnOversampler):
     def _picks_real_rows(self) -> bool:
         return self.shrinkage is None
 
+    @property
+    def copies_real_rows(self) -> bool:
+        return self._picks_real_rows()
+
     def _sampler(self, strategy, seed):
         from imblearn.over_sampling import RandomOverSampler
 
