@@ -56,20 +56,23 @@ def discrete_signature(encoder: MixedEncoder, *matrices: np.ndarray) -> list[np.
         blocks.append((start, width))
         start += width
     sizes = [len(Z) for Z in matrices]
-    key = np.zeros(sum(sizes), dtype=np.int64)
+    keys = [np.zeros(n, dtype=np.int64) for n in sizes]
     cardinality = 1
     for first, width in blocks:
-        part = np.vstack([Z[:, first : first + width] for Z in matrices])
-        if width == 1:
-            codes, levels = (part[:, 0] > 0).astype(np.int64), 2
-        else:
-            seen = part.max(axis=1) > 0
-            codes, levels = np.where(seen, part.argmax(axis=1), width).astype(np.int64), width + 1
-        if cardinality * levels >= 2**62:
-            key, uniques = pd.factorize(key)
+        levels = 2 if width == 1 else width + 1
+        if cardinality * levels >= 2**62:  # renumber the keys seen so far, jointly
+            codes, uniques = pd.factorize(np.concatenate(keys))
+            keys = np.split(codes.astype(np.int64), np.cumsum(sizes)[:-1])
             cardinality = len(uniques)
-        key = key * levels + codes
+        for j, Z in enumerate(matrices):
+            part = Z[:, first : first + width]
+            if width == 1:
+                code = (part[:, 0] > 0).astype(np.int64)
+            else:
+                code = np.where(part.max(axis=1) > 0, part.argmax(axis=1), width)
+            keys[j] = keys[j] * levels + code
         cardinality *= levels
+    key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
     key = pd.factorize(key)[0].astype(np.int64)
     return np.split(key, np.cumsum(sizes)[:-1])
 
@@ -124,7 +127,9 @@ def _group_knn(R: np.ndarray, Q: np.ndarray, k: int) -> tuple[np.ndarray, np.nda
     for lo in range(0, len(Q), step):
         q = Q[lo : lo + step]
         d2 = np.einsum("ij,ij->i", q, q)[:, None] + r2[None, :] - 2.0 * (q @ R.T)
-        if k_eff < len(R):
+        if k_eff == 1:
+            part = d2.argmin(axis=1)[:, None]
+        elif k_eff < len(R):
             part = np.argpartition(d2, k_eff - 1, axis=1)[:, :k_eff]
         else:
             part = np.broadcast_to(np.arange(len(R)), d2.shape)

@@ -146,7 +146,6 @@ def run_schema_suite(
     schema: TableSchema,
     expectations: list[Expectation],
     frame: pd.DataFrame,
-    labels: np.ndarray,
     reports_dir: Path | None,
     seed: int,
 ) -> SchemaResult:
@@ -234,7 +233,7 @@ def run_schema_suite(
         for key in ("unexpected_index_list", "unexpected_list"):
             if isinstance(info.get(key), list):
                 info[key] = info[key][:_DOCS_INDEX_LIMIT]
-    out.structural = _structural_messages(schema, out.failed, typed_wrong, labels)
+    out.structural = _structural_messages(schema, out.failed, typed_wrong, frame)
 
     if reports_dir is not None:
         store = context.validation_results_store
@@ -258,7 +257,7 @@ def _observed(info: dict[str, Any]) -> Any:
 
 
 def _structural_messages(
-    schema: TableSchema, failed: list[dict[str, Any]], typed_wrong: set[str], labels: np.ndarray
+    schema: TableSchema, failed: list[dict[str, Any]], typed_wrong: set[str], frame: pd.DataFrame
 ) -> list[str]:
     """One clause per structural failure, in the user's words."""
     messages = []
@@ -268,7 +267,7 @@ def _structural_messages(
             continue
         if kind == "expect_column_values_to_be_of_type":
             messages.append(
-                f"column {column!r} has dtype {f['observed']} where the real column has "
+                f"column {column!r} has dtype {frame[column].dtype} where the real column has "
                 f"{schema.column(column).dtype} ({kind})"
             )
         elif kind == "expect_column_values_to_not_be_null" and column not in typed_wrong:

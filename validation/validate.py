@@ -55,7 +55,7 @@ def validate_synthetic(
     frame = schema.join_xy(X_syn, y_syn)
     labels = frame[schema.label].to_numpy()
     docs = Path(reports_dir) if reports_dir is not None else None
-    suite = run_schema_suite(schema, expectations, frame, labels, docs, seed)
+    suite = run_schema_suite(schema, expectations, frame, docs, seed)
     timings["schema"] = suite.seconds
     problems = list(suite.structural)
     flagged = {f["column"] for f in suite.failed if f["expectation"].endswith("to_be_of_type")}
