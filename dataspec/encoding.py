@@ -130,7 +130,9 @@ class MixedEncoder:
 class ModelFrameCodec:
     """NaN-free frames for CTGAN / SDV: categories as strings, missing numerics as
     a discrete indicator plus a median fill. `discrete_columns` lists the columns
-    a model must treat as categories."""
+    a model must treat as categories. Decoded numerics are clipped to the range the
+    fitted rows show (as SDV's `enforce_min_max_values` does): these models spill
+    past the real minimum and maximum, e.g. negative ages."""
 
     def __init__(self, schema: TableSchema):
         self.schema = schema
@@ -141,6 +143,8 @@ class ModelFrameCodec:
             name: float(np.nan_to_num(X[name].astype("float64").median()))
             for name in self.indicated_
         }
+        numeric = X[[c.name for c in self.schema.numeric]].astype("float64")
+        self.range_ = {name: (numeric[name].min(), numeric[name].max()) for name in numeric}
         return self
 
     @staticmethod
@@ -168,7 +172,11 @@ class ModelFrameCodec:
         for spec in self.schema.columns:
             s = frame[spec.name].reset_index(drop=True)
             if spec.is_numeric:
-                s = pd.to_numeric(s, errors="coerce").astype("float64")
+                s = (
+                    pd.to_numeric(s, errors="coerce")
+                    .astype("float64")
+                    .clip(*self.range_[spec.name])
+                )
                 if spec.name in self.median_:
                     missing = frame[self.indicator(spec.name)].astype(str).to_numpy() == "1"
                     s = s.mask(missing)

@@ -42,6 +42,12 @@ def accept(keep: np.ndarray, y: pd.Series, asked: Mapping[Any, int]) -> np.ndarr
     return keep
 
 
+def shortfall(y: pd.Series, asked: Mapping[Any, int]) -> dict[Any, int]:
+    """Rows per class still missing after validation removed some."""
+    got = class_counts(y)
+    return {c: n - got.get(c, 0) for c, n in asked.items() if got.get(c, 0) < n}
+
+
 def undersample_targets(counts: Mapping[Any, int], target_ratio: float) -> dict[Any, int]:
     """Rows per class to keep so that the smallest is target_ratio × every larger class."""
     cap = math.ceil(min(counts.values()) / target_ratio)

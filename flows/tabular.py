@@ -142,6 +142,12 @@ def balance_tabular(config: JobConfig) -> str:
                 raise ValidationFailed("validation failed: " + _first(validation.failures))
             keep = balance.accept(validation.keep, y_syn, asked)
             synthetic = (X_syn[keep].reset_index(drop=True), y_syn[keep].reset_index(drop=True))
+            short = balance.shortfall(synthetic[1], asked)
+            if short:
+                logger.warning(
+                    "validation removed more rows than the spare; short of the target by %s "
+                    "(see the manifest's validation section for why)", short,
+                )  # fmt: skip
         table, provenance = merge_task(real, split, synthetic, generator.kind, kept_real)
         lap("merge")
 

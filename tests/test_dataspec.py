@@ -95,3 +95,14 @@ def test_model_frame_codec_is_nan_free_and_lossless(credit):
     assert not frame.isna().any().any()
     assert "Income__missing__" in codec.discrete_columns
     pd.testing.assert_frame_equal(codec.inverse_transform(frame), X)
+
+
+def test_model_frame_codec_clips_to_the_fitted_range(credit):
+    schema = infer_schema(credit, "Status")
+    X, _ = schema.split_xy(credit)
+    codec = ModelFrameCodec(schema).fit(X)
+    frame = codec.transform(X.head(3))
+    frame.loc[0, "Age"] = -40
+    frame.loc[1, "Age"] = 900
+    back = codec.inverse_transform(frame)
+    assert back["Age"].tolist()[:2] == [X["Age"].min(), X["Age"].max()]
