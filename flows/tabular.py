@@ -139,7 +139,12 @@ def balance_tabular(config: JobConfig) -> str:
             )
             lap("validate")
             if not validation.passed:
-                raise ValidationFailed("validation failed: " + _first(validation.failures))
+                hint = generator.quality_hint()
+                raise ValidationFailed(
+                    "validation failed: "
+                    + _first(validation.failures)
+                    + (f" ({hint})" if hint else "")
+                )
             keep = balance.accept(validation.keep, y_syn, asked)
             synthetic = (X_syn[keep].reset_index(drop=True), y_syn[keep].reset_index(drop=True))
             short = balance.shortfall(synthetic[1], asked)

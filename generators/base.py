@@ -62,6 +62,10 @@ class _Base(ABC):
     def _fix_hint(self) -> str:
         return f"lower its parameters or use {self.fallback}"
 
+    def quality_hint(self) -> str:
+        """What to try when its rows fail validation (appended to the failure line)."""
+        return ""
+
 
 class Generator(_Base):
     """Learns from real rows and creates new rows for the classes asked for."""

@@ -134,6 +134,11 @@ class CTGAN(TableModelGenerator):
             ", or per_class: false" if self.per_class else ""
         )
 
+    def quality_hint(self) -> str:
+        if self.per_class:
+            return "for ctgan, more epochs usually help"
+        return "for ctgan, per_class: true often fits small classes better"
+
     def _fit_model(self, frame, discrete, seed):
         from ctgan import CTGAN as _CTGAN
 
