@@ -24,7 +24,7 @@ def synthetic_counts(counts: Mapping[Any, int], target_ratio: float) -> dict[Any
 
 
 #: extra rows sampled per class so that rows dropped by validation can be replaced
-SPARE_SHARE = 0.1
+SPARE_SHARE = 0.25
 
 
 def with_spare(asked: Mapping[Any, int]) -> dict[Any, int]:
