@@ -144,11 +144,7 @@ def infer_schema(
     Raises InputError for what equipoise cannot model: datetimes, all-missing
     columns, a missing label column, fewer than two classes.
     """
-    if label not in df.columns:
-        raise InputError(
-            f"label column {label!r} is not in the data (columns: {_preview(df.columns)}); "
-            "pass the right name with --label / data.label"
-        )
+    require_label(df, label)
     unknown = [c for c in categorical if c not in df.columns]
     if unknown:
         raise InputError(
@@ -182,6 +178,15 @@ def infer_schema(
         label_dtype=str(y.dtype),
         column_order=tuple(str(c) for c in df.columns),
     )
+
+
+def require_label(df: pd.DataFrame, label: str) -> None:
+    """The one error for a label column that is not in the data."""
+    if label not in df.columns:
+        raise InputError(
+            f"label column {label!r} is not in the data (columns: {_preview(df.columns)}); "
+            "pass the right name with --label / data.label"
+        )
 
 
 def _infer_column(s: pd.Series, name: str, *, force_categorical: bool) -> ColumnSpec:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from equipoise.dataspec import InputError, TableSchema, infer_schema
+from equipoise.dataspec.schema import require_label
 from equipoise.flows.config import DataConfig
 
 log = logging.getLogger(__name__)
@@ -151,12 +152,7 @@ def prepare(frame: pd.DataFrame, config: DataConfig) -> RealData:
     if unknown:
         raise InputError(f"data.drop_columns names columns not in the data: {unknown}")
     frame = frame.drop(columns=config.drop_columns)
-    if config.label not in frame.columns:
-        shown = ", ".join(map(str, frame.columns[:10]))
-        raise InputError(
-            f"label column {config.label!r} is not in the data (columns: {shown}"
-            f"{', …' if frame.shape[1] > 10 else ''}); pass the right name with --label"
-        )
+    require_label(frame, config.label)
     missing = frame[config.label].isna()
     if missing.any():
         if config.label_nan == "refuse":
