@@ -48,6 +48,19 @@ def shortfall(y: pd.Series, asked: Mapping[Any, int]) -> dict[Any, int]:
     return {c: n - got.get(c, 0) for c, n in asked.items() if got.get(c, 0) < n}
 
 
+def head_per_class(
+    X: pd.DataFrame, y: pd.Series, counts: Mapping[Any, int]
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The first `counts[c]` rows of each class c (fewer if there are fewer)."""
+    labels = pd.Series(y).reset_index(drop=True)
+    keep = np.zeros(len(labels), dtype=bool)
+    for cls, n in counts.items():
+        keep[np.flatnonzero((labels == cls).to_numpy())[:n]] = True
+    return X.reset_index(drop=True)[keep].reset_index(drop=True), labels[keep].reset_index(
+        drop=True
+    )
+
+
 def undersample_targets(counts: Mapping[Any, int], target_ratio: float) -> dict[Any, int]:
     """Rows per class to keep so that the smallest is target_ratio × every larger class."""
     cap = math.ceil(min(counts.values()) / target_ratio)

@@ -27,6 +27,8 @@ def _quiet_environment() -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # The temporary server needs more than Prefect's 20 s on a busy 2-core machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 @app.command()
@@ -61,6 +63,7 @@ def run(
         job = _job_config(config, data, label, generator, seed, out, set_ or [])
         path = _run_flow(job, err)
     except EquipoiseError as error:
+        _print_refused_leaderboard(error, err)
         err.print(f"[bold red]error:[/] {error.message}", highlight=False, soft_wrap=True)
         raise typer.Exit(error.exit_code) from None
     _print_summary(Path(path), err)
@@ -112,6 +115,17 @@ def _run_flow(job, console) -> str:
         return balance_tabular(job)
 
 
+def _print_refused_leaderboard(error, console) -> None:
+    """When the gate refused, show its leaderboard (from the run folder) before the error."""
+    import json
+    import re
+
+    found = re.search(r"\(report: (.+)\)$", error.message) if error.exit_code == 3 else None
+    gate_file = Path(found.group(1)) / "gate.json" if found else None
+    if gate_file is not None and gate_file.is_file():
+        print_leaderboard(json.loads(gate_file.read_text())["gate"], console)
+
+
 def _print_summary(path: Path, console) -> None:
     import json
 
@@ -140,6 +154,29 @@ def _print_summary(path: Path, console) -> None:
         f"{'passed' if validation else 'not needed (real rows only)'}; "
         f"{sum(manifest['timings_s'].values()):.1f} s"
     )
+    print_leaderboard(manifest["gate"], console)
+
+
+def print_leaderboard(gate: dict, console, top: int = 8) -> None:
+    """The gate's best candidates and its decision, as a rich table on stderr."""
+    from rich.table import Table
+
+    decision = gate["decision"]
+    table = Table(title=f"gate · {decision['primary']} on the real holdout", title_justify="left")
+    for column in ("#", "candidate", "model", decision["primary"], "interval"):
+        table.add_column(column, justify="left" if column in ("candidate", "model") else "right")
+    for r in gate["leaderboard"][:top]:
+        name = r["candidate"] + (" (synthetic)" if r["family"] == "synthetic" else "")
+        table.add_row(
+            str(r["rank"]),
+            name,
+            r["model"],
+            f"{r['value']:.3f}",
+            f"{r['ci_low']:.3f}–{r['ci_high']:.3f}",
+            style="bold" if r["family"] == "synthetic" else None,
+        )
+    console.print(table)
+    console.print(f"gate: {decision['sentence']}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:

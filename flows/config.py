@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from equipoise.dataspec import InputError
 from equipoise.validation import ValidationSettings
+from equipoise.validation.gate import GateSettings
 
 #: what `equipoise run --data PATH --label COLUMN` uses when no config file is given
 DEFAULT_GENERATOR = "ctgan"
@@ -73,6 +74,10 @@ class OutputConfig(_Section):
     """Where versions are published."""
 
     store: Path = Field(default=Path("datasets"), description="the content-addressed store")
+    runs: Path = Field(
+        default=Path("runs"),
+        description="where a run that publishes nothing (the gate refused) leaves its report",
+    )
     name: str | None = Field(default=None, description="dataset name (default: from source)")
 
 
@@ -82,10 +87,34 @@ class JobConfig(_Section):
     seed: int = Field(default=0, ge=0)
     data: DataConfig
     split: SplitConfig = Field(default_factory=SplitConfig)
-    generator: GeneratorConfig = Field(default_factory=GeneratorConfig)
+    generator: GeneratorConfig | list[GeneratorConfig] = Field(
+        default_factory=GeneratorConfig,
+        description="one generator, or a list: each is validated and competes in the gate",
+    )
     balance: BalanceConfig = Field(default_factory=BalanceConfig)
     validation: ValidationSettings = Field(default_factory=ValidationSettings)
+    gate: GateSettings = Field(default_factory=GateSettings)
     output: OutputConfig = Field(default_factory=OutputConfig)
+
+    @model_validator(mode="after")
+    def _check_generators(self) -> JobConfig:
+        if isinstance(self.generator, list) and not self.generator:
+            raise InputError("config: generator: the list is empty; name at least one kind")
+        return self
+
+    @property
+    def generators(self) -> list[GeneratorConfig]:
+        """The configured generators, in order."""
+        return list(self.generator) if isinstance(self.generator, list) else [self.generator]
+
+    @property
+    def generator_names(self) -> list[str]:
+        """One unique name per configured generator: its kind, numbered when repeated."""
+        names: list[str] = []
+        for gen in self.generators:
+            n = sum(1 for g in self.generators[: len(names)] if g.kind == gen.kind)
+            names.append(gen.kind if n == 0 else f"{gen.kind}-{n + 1}")
+        return names
 
     @property
     def dataset_name(self) -> str:
@@ -172,7 +201,7 @@ def _one_line(err: ValidationError, *, prefix: str) -> str:
     first = err.errors()[0]
     where = ".".join(str(p) for p in first["loc"]) or "(top level)"
     message = first["msg"]
-    if first["type"] == "extra_forbidden":
+    if first["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
         message = "unknown key; remove it or fix its spelling"
     elif first["type"] == "missing":
         message = "required key is missing; add it"

@@ -22,7 +22,7 @@ def current_reporter(logger: logging.Logger | logging.LoggerAdapter) -> Progress
         step = max(1, total // 10)
         if completed == total or completed - last.get(description, -step) >= step:
             last[description] = completed
-            logger.info("training %s: epoch %d/%d", description, completed, total)
+            logger.info("%s: %d/%d", description, completed, total)
 
     return log_progress
 
@@ -37,7 +37,7 @@ def rich_progress(console) -> Iterator[None]:
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
-        "epochs",
+        "steps",
         TimeRemainingColumn(),
         console=console,
         transient=False,
@@ -46,7 +46,7 @@ def rich_progress(console) -> Iterator[None]:
 
     def report(description: str, completed: int, total: int) -> None:
         if description not in tasks:
-            tasks[description] = progress.add_task(f"training {description}", total=total)
+            tasks[description] = progress.add_task(description, total=total)
         progress.update(tasks[description], completed=completed, total=total)
 
     _reporter = report

@@ -26,8 +26,17 @@ def _csv(tmp_path: Path, frame: pd.DataFrame, name: str = "table.csv") -> str:
     return str(path)
 
 
+# These tests are about other steps: a small gate that records its decision and publishes.
+FAST_GATE = [
+    "gate.mode=report",
+    "gate.models=[logreg]",
+    "gate.baselines=[none]",
+    "gate.bootstrap=200",
+]
+
+
 def _invoke(*args: str):
-    return runner.invoke(app, ["run", *args])
+    return runner.invoke(app, ["run", *args, *(f"--set={s}" for s in FAST_GATE)])
 
 
 def _assert_refused(result, store: Path, message: str, code: int = 2):
@@ -155,7 +164,7 @@ def test_end_to_end_in_a_fresh_process(tmp_path, hpc):
     env.pop("PREFECT_API_URL", None)
     out = subprocess.run(
         [EQUIPOISE, "run", "--data", _csv(tmp_path, hpc), "--label", "class",
-         "--generator", "smote", "--out", str(store)],
+         "--generator", "smote", "--out", str(store), *(f"--set={s}" for s in FAST_GATE)],
         capture_output=True, text=True, env=env, timeout=300,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-3000:]

@@ -16,6 +16,15 @@ from equipoise.generators.imblearn_family import RandomOversample
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
 
+# These tests are about other steps: a small gate that records its decision and publishes.
+FAST_GATE = [
+    "gate.mode=report",
+    "gate.models=[logreg]",
+    "gate.baselines=[none]",
+    "gate.bootstrap=200",
+]
+
+
 def _config(tmp_path, frame, label, *overrides):
     data = tmp_path / "table.csv"
     if not data.exists():
@@ -24,7 +33,7 @@ def _config(tmp_path, frame, label, *overrides):
         "data": {"source": str(data), "label": label},
         "output": {"store": str(tmp_path / "store")},
     }
-    return load_config(base=base, overrides=list(overrides))
+    return load_config(base=base, overrides=[*FAST_GATE, *overrides])
 
 
 def _run(config):

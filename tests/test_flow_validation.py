@@ -24,12 +24,23 @@ GENERATORS = [
 ]  # every registered generator that makes rows (resamplers only select real ones)
 
 
+# These tests are about other steps: a small gate that records its decision and publishes.
+FAST_GATE = [
+    "gate.mode=report",
+    "gate.models=[logreg]",
+    "gate.baselines=[none]",
+    "gate.bootstrap=200",
+]
+
+
 def _run(tmp_path: Path, frame: pd.DataFrame, label: str, *args: str):
     data = tmp_path / "table.csv"
     frame.to_csv(data, index=False)
     store = tmp_path / "store"
     result = runner.invoke(
-        app, ["run", "--data", str(data), "--label", label, "--out", str(store), *args]
+        app,
+        ["run", "--data", str(data), "--label", label, "--out", str(store), *args]
+        + [f"--set={s}" for s in FAST_GATE],
     )
     return result, store
 

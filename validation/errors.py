@@ -13,3 +13,10 @@ class ValidationFailed(EquipoiseError):
     no rows); threshold failures are returned in the report instead (`passed` is False)."""
 
     exit_code = 4
+
+
+class GateRefused(EquipoiseError):
+    """No synthetic set beat the best baseline on the real holdout (exit 3, nothing
+    published); the message is the decision in one sentence."""
+
+    exit_code = 3
