@@ -176,6 +176,8 @@ def _gate(config: JobConfig, real: loading.RealData, split: loading.Split, candi
         seed=derive_seed(config.seed, "gate"),
         progress=current_reporter(logger),
     )
+    for item in board.skipped:
+        logger.warning("gate: %(candidate)s · %(model)s could not be trained: %(error)s", item)
     decision = decide(board, config.gate)
     logger.info("gate: %s", decision.sentence)
     return board, decision
@@ -367,6 +369,7 @@ def _manifest(
             if table is not None
             else None,
             "leaderboard": board.to_records(),
+            "skipped": board.skipped,
             "holdout_rows": len(split.y_holdout),
             "positive_class": str(board.positive),
         },

@@ -331,3 +331,20 @@ def test_several_generators_compete_and_one_is_published(tmp_path, attrition):
     assert manifest["generator"]["kind"] == manifest["gate"]["leaderboard"][0]["candidate"] or (
         manifest["gate"]["decision"]["winner"] == manifest["generator"]["kind"]
     )
+
+
+def test_a_baseline_that_cannot_be_trained_is_left_out_not_fatal(attrition, monkeypatch):
+    from equipoise.validation.gate import downstream
+
+    def worse_than_random(strategy, *args, **kwargs):
+        raise ValueError("BaseClassifier in AdaBoostClassifier ensemble is worse than random")
+
+    monkeypatch.setattr(downstream, "own_model", worse_than_random)
+    schema, train, holdout = _split(attrition, "Attrition")
+    settings = GateSettings(bootstrap=100, models=("logreg",), baselines=("none", "rusboost"))
+    board = run_tournament(schema, train=train, holdout=holdout, synthetic_sets={},
+                           settings=settings, seed=0)  # fmt: skip
+    assert [r.candidate.name for r in board.rows] == ["none"]
+    assert board.skipped == [{"candidate": "rusboost", "model": "adaboost",
+                              "error": "BaseClassifier in AdaBoostClassifier ensemble is "
+                                       "worse than random"}]  # fmt: skip

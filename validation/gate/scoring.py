@@ -59,6 +59,8 @@ class Leaderboard:
     minority: Any
     y_holdout: np.ndarray
     settings: GateSettings
+    #: candidates whose model could not be trained: {candidate, model, error}
+    skipped: list[dict[str, str]] = field(default_factory=list)
 
     def family(self, family: Family) -> list[Row]:
         return [r for r in self.rows if r.candidate.family == family]

@@ -63,12 +63,15 @@ def run_tournament(
         for model in settings.models:
             build = partial(ds.downstream_model, model, schema, seed=derive_seed(seed, model))
             jobs.append(_Job(name, "synthetic", model, build, pair))
-    candidates = []
+    candidates, skipped = [], []
     for done, job in enumerate(jobs, start=1):
-        candidates.append(_train_and_predict(job, X_hold, classes, minority))
+        try:
+            candidates.append(_train_and_predict(job, X_hold, classes, minority))
+        except ValueError as error:  # e.g. AdaBoost: "worse than random" on tiny classes
+            skipped.append({"candidate": job.name, "model": job.model, "error": str(error)})
         if progress:
             progress("gate: training candidates", done, len(jobs))
-    return score_candidates(
+    board = score_candidates(
         y_hold,
         candidates,
         classes=classes,
@@ -76,6 +79,8 @@ def run_tournament(
         seed=derive_seed(seed, "bootstrap"),
         minority=minority,
     )
+    board.skipped = skipped
+    return board
 
 
 def _baseline_jobs(
