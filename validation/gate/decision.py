@@ -20,7 +20,7 @@ BASELINE_WORDS = {
     "balanced_bagging": "balanced bagging",
     "easy_ensemble": "EasyEnsemble",
     "rusboost": "RUSBoost",
-    "balanced_random_forest": "a balanced random forest",
+    "balanced_random_forest": "balanced random forest",
     "smote": "SMOTE",
 }
 
