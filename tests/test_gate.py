@@ -132,6 +132,7 @@ def test_an_uncertain_small_gain_is_refused():
     decision = decide(board)
     assert not decision.publish
     assert decision.ci_low < 0 < decision.ci_high
+    assert "the holdout has only 6 rows of class 1" in decision.sentence
 
 
 def test_a_guard_metric_that_drops_blocks_publication():

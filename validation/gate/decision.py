@@ -9,9 +9,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
+
 from equipoise.validation.gate.metrics import LABELS
 from equipoise.validation.gate.scoring import Leaderboard, Row, _percentiles
 
+#: fewer holdout rows of the positive class than this: a refusal says the interval is wide
+FEW_HOLDOUT_ROWS = 20
 BASELINE_WORDS = {
     "none": "no resampling",
     "class_weight": "class weights",
@@ -120,6 +124,12 @@ def decide(board: Leaderboard, settings: Any = None) -> GateDecision:
         sentence = (
             f"{_who(syn)} improves {name} by {interval} over {_who(base)}, but "
             f"{'; '.join(failures)}; nothing published"
+        )
+    few = int(np.sum(np.asarray(board.y_holdout) == board.positive))
+    if few < FEW_HOLDOUT_ROWS:
+        sentence += (
+            f" (the holdout has only {few} rows of class {board.positive!r}, so the interval "
+            "is wide; a larger split.holdout gives the gate more to go on)"
         )
     return GateDecision(False, sentence, **numbers, **common)
 
