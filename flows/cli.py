@@ -91,7 +91,7 @@ def _job_config(config, data, label, generator, seed, out, overrides):
         raise InputError("pass either a CONFIG file or --data/--label, not both")
     extra = list(overrides)
     if generator is not None:
-        extra.append(f"generator.kind={generator}")
+        extra.append(f"generator={{kind: {generator}}}")  # replaces a list of generators too
     if seed is not None:
         extra.append(f"seed={seed}")
     if out is not None:

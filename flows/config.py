@@ -187,14 +187,28 @@ def _apply_override(raw: dict[str, Any], item: str) -> None:
     key, sep, value = item.partition("=")
     if not sep or not key.strip():
         raise InputError(f"--set {item!r}: write it as key.path=value, e.g. generator.kind=smote")
-    node = raw
+    node: Any = raw
     parts = key.strip().split(".")
-    for part in parts[:-1]:
-        child = node.setdefault(part, {})
-        if not isinstance(child, dict):
+    for i, part in enumerate(parts[:-1]):
+        if isinstance(node, list):  # e.g. generator.1.params.epochs=50 in a list
+            if not (part.isdigit() and int(part) < len(node)):
+                raise InputError(
+                    f"--set {item!r}: {parts[i - 1]!r} is a list of {len(node)}; "
+                    f"give an index 0..{len(node) - 1} after it"
+                )
+            node = node[int(part)]
+            continue
+        child = node.setdefault(part, {}) if isinstance(node, dict) else None
+        if not isinstance(child, dict | list):
             raise InputError(f"--set {item!r}: {part!r} is not a section")
         node = child
-    node[parts[-1]] = yaml.safe_load(value) if value.strip() else None
+    parsed = yaml.safe_load(value) if value.strip() else None
+    if isinstance(node, list) and parts[-1].isdigit() and int(parts[-1]) < len(node):
+        node[int(parts[-1])] = parsed
+    elif isinstance(node, dict):
+        node[parts[-1]] = parsed
+    else:
+        raise InputError(f"--set {item!r}: {parts[-2]!r} is a list; give an index, e.g. 0")
 
 
 def _one_line(err: ValidationError, *, prefix: str) -> str:

@@ -82,3 +82,25 @@ def test_shipped_configs_are_valid():
     assert configs, "configs/ ships at least the demo config"
     for path in configs:
         load_config(path)
+
+
+def test_a_list_of_generators_gets_unique_names_and_indexed_overrides():
+    base = {"data": {"source": "x.csv", "label": "y"},
+            "generator": [{"kind": "smote"}, {"kind": "ctgan"}, {"kind": "smote"}]}  # fmt: skip
+    config = load_config(base=base, overrides=["generator.1.params.epochs=5"])
+    assert config.generator_names == ["smote", "ctgan", "smote-2"]
+    assert config.generators[1].params == {"epochs": 5}
+    with pytest.raises(InputError, match=r"'generator' is a list of 3; give an index 0..2"):
+        load_config(base=base, overrides=["generator.params.epochs=5"])
+    with pytest.raises(InputError, match=r"generator: the list is empty"):
+        load_config(base={**base, "generator": []})
+
+
+def test_gate_settings_are_validated_in_the_config():
+    base = {"data": {"source": "x.csv", "label": "y"}}
+    config = load_config(base=base, overrides=["gate.models=[logreg]", "gate.guards={f1: 0.1}"])
+    assert config.gate.models == ("logreg",) and config.gate.guards == {"f1": 0.1}
+    with pytest.raises(InputError, match=r"accuracy is never a gate metric"):
+        load_config(base=base, overrides=["gate.primary=accuracy"])
+    with pytest.raises(InputError, match=r"gate.modle: unknown key"):
+        load_config(base=base, overrides=["gate.modle=report"])
