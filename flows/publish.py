@@ -83,11 +83,24 @@ def check_store_writable(store: Path) -> None:
 
 
 def _looks_like_store(folder: Path) -> bool:
-    """Marked by a publication, or empty, or only dataset folders with a `latest` link."""
+    """Marked by a publication, or holding only dataset folders (and hidden files)."""
     if (folder / STORE_MARKER).exists():
         return True
-    visible = [p for p in folder.iterdir() if not p.name.startswith(".")]
-    return all(p.is_dir() and (p / "latest").is_symlink() for p in visible)
+    return all(p.is_dir() and _looks_like_dataset(p) for p in _visible(folder))
+
+
+def _looks_like_dataset(folder: Path) -> bool:
+    """Versions, the `latest` link and DVC files of hand-offs; staging folders are hidden."""
+    return all(
+        p.name == "latest"
+        or p.suffix == ".dvc"
+        or (p.is_dir() and re.fullmatch(f"[0-9a-f]{{{VERSION_LENGTH}}}", p.name))
+        for p in _visible(folder)
+    )
+
+
+def _visible(folder: Path) -> list[Path]:
+    return [p for p in folder.iterdir() if not p.name.startswith(".")]
 
 
 def sha256_file(path: Path) -> str:
