@@ -5,7 +5,7 @@ from Python against a running Prefect server.
 The entry flow takes the path of a job config (and `--set` style overrides), so a
 deployment's parameters are plain strings. A gate refusal (exit code 3) is an
 outcome, not a fault: the entry flow records the decision as an artifact and
-completes; every other error fails the flow run.
+completes (its return value says "refused"); every other error fails the run.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ import yaml
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
-from equipoise.dataspec import EquipoiseError, InputError
+from equipoise.dataspec import InputError
+from equipoise.validation.errors import GateRefused
 
 ENTRY_FLOW = "equipoise"
 ENTRYPOINT = "equipoise.flows.deploy.equipoise_job"
 WORK_POOL = "equipoise-process"
-GATE_REFUSED = 3
 
 
 @flow(name=ENTRY_FLOW, log_prints=False)
@@ -40,9 +40,7 @@ def equipoise_job(config: str, overrides: list[str] | None = None) -> dict[str, 
     job = load_config(Path(config), overrides=list(overrides or []))
     try:
         path = with_runner(balance_tabular, job.runner)(job)
-    except EquipoiseError as error:
-        if error.exit_code != GATE_REFUSED:
-            raise
+    except GateRefused as error:
         create_markdown_artifact(
             f"# gate refused: nothing published\n\n{error.message}\n\nconfig: `{config}`",
             key="gate-decision",

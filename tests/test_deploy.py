@@ -19,8 +19,8 @@ import httpx
 import pytest
 import yaml
 
-from equipoise.dataspec import EquipoiseError
 from equipoise.flows import deploy
+from equipoise.validation.errors import GateRefused
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -161,6 +161,7 @@ def test_served_deployment_runs_to_completion_with_artifacts(server, tmp_path, a
     config.write_text(
         "data: {source: table.csv, label: Attrition}\n"
         "generator: {kind: smote}\n"
+        "gate: {mode: report, models: [logreg]}\n"
         f"output: {{store: {tmp_path / 'store'}, name: small}}\n"
     )
     log = (tmp_path / "serve.log").open("w")
@@ -213,10 +214,6 @@ def test_served_deployment_runs_to_completion_with_artifacts(server, tmp_path, a
     assert (version / "manifest.json").is_file()
     summary = next(a for a in artifacts if a.key == "summary")
     assert version.name in summary.data
-
-
-class GateRefused(EquipoiseError):
-    exit_code = 3
 
 
 def test_a_gate_refusal_is_a_completed_run_with_its_decision(server, tmp_path, monkeypatch):

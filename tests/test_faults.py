@@ -162,7 +162,8 @@ def test_sigkill_while_sampling_then_rerun_reuses_the_fit_and_the_version(tmp_pa
 
     def run(store: Path, fit_log: Path, pause: Path | None = None) -> subprocess.Popen:
         args = [sys.executable, script, "run", "--data", tmp_path / "table.csv", "--label",
-                "Attrition", "--generator", "pausing_smote", "--out", store]  # fmt: skip
+                "Attrition", "--generator", "pausing_smote", "--out", store,
+                "--set", "gate.mode=report", "--set", "gate.models=[logreg]"]  # fmt: skip
         extra = {"FIT_LOG": str(fit_log), **({"PAUSE_FILE": str(pause)} if pause else {})}
         return subprocess.Popen(
             args, env={**env, **extra}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

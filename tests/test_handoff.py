@@ -53,6 +53,7 @@ def handed_off(tmp_path_factory, prefect_server, attrition):
         base={
             "data": {"source": str(root / "table.csv"), "label": "Attrition"},
             "generator": {"kind": "smote"},
+            "gate": {"mode": "report", "models": ["logreg"]},
             "output": {"store": str(repo / "datasets"), "name": "attrition"},
             "handoff": handoff,
         }

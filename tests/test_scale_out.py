@@ -23,6 +23,7 @@ def _run(tmp_path: Path, frame, store: str, runner: dict) -> Path:
         base={
             "data": {"source": str(data), "label": "Attrition"},
             "generator": {"kind": "gaussian_copula"},
+            "gate": {"mode": "report", "models": ["logreg"]},
             "output": {"store": str(tmp_path / store)},
             "runner": runner,
         }
