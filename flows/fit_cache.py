@@ -30,7 +30,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 import equipoise
-from equipoise.generators import Generator
+from equipoise.generators import Generator, Resampler
 
 CACHE_FOLDER = ".cache"
 
@@ -132,30 +132,37 @@ fit_task = task(_fit, name="fit-generator", cache_policy=NO_CACHE, persist_resul
 
 
 def fit_all(
-    generators: Sequence[Generator],
+    generators: Sequence[Generator | Resampler],
     X: pd.DataFrame,
     y: pd.Series,
     seeds: Sequence[int],
     store: Path,
     *,
     reuse: bool = True,
-) -> list[Generator]:
+) -> list[Generator | Resampler]:
     """Fit independent generators on the same rows, each as a submitted task (in
-    parallel when the flow's task runner allows), reusing cached fits when `reuse`.
+    parallel when the flow's task runner allows), reusing cached fits when `reuse`;
+    resamplers (nothing to fit) come back as they are.
 
     Call inside a flow. The rows are written to the cache once and passed by path +
-    hash; if no fit succeeds and this call wrote them, they are removed again, so a
+    hash; if a fit fails and this call wrote them, they are removed again, so a
     refused input leaves the store as it was.
     """
+    fitted = list(generators)
+    todo = [i for i, g in enumerate(generators) if isinstance(g, Generator)]
+    if not todo:
+        return fitted
     rows, wrote = put_frame(store, X, y)
     fits = cache_folder(store) / "fits" if reuse else None
-    futures = [fit_task.submit(g, rows, s, fits) for g, s in zip(generators, seeds, strict=True)]
+    futures = {i: fit_task.submit(generators[i], rows, seeds[i], fits) for i in todo}
     try:
-        return [future.result() for future in futures]
+        for i, future in futures.items():
+            fitted[i] = future.result()
     except BaseException:
         if wrote:
             _remove_empty(rows.path)
         raise
+    return fitted
 
 
 def _remove_empty(path: Path) -> None:

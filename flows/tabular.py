@@ -83,6 +83,11 @@ class Candidate:
     failure: str | None = None
 
 
+def _seed(config: JobConfig, name: str) -> int:
+    """A candidate's seed: the run seed for the first (a one-generator run is unchanged)."""
+    return config.seed if name == config.generator_names[0] else derive_seed(config.seed, name)
+
+
 def _build_candidate(
     name: str,
     generator: Generator | Resampler,
@@ -91,12 +96,12 @@ def _build_candidate(
     split: loading.Split,
     reports_dir: Path,
 ) -> Candidate:
-    """Fit, sample and validate one generator (or run one resampler)."""
+    """Sample and validate one fitted generator (or run one resampler)."""
     logger = get_run_logger()
     counts_input = balance.class_counts(real.frame[real.schema.label])
     counts_train = balance.class_counts(split.y_train)
     ratio = config.balance.target_ratio
-    seed = config.seed if name == config.generator_names[0] else derive_seed(config.seed, name)
+    seed = _seed(config, name)
     cand = Candidate(name, generator)
     if isinstance(generator, Resampler):
         targets = balance.undersample_targets(counts_input, ratio)
@@ -110,10 +115,6 @@ def _build_candidate(
         return cand
     asked = balance.synthetic_counts(counts_input, ratio)
     logger.info("%s: synthetic rows to make per class: %s", name, asked)
-    (generator,) = fit_cache.fit_all(
-        [generator], split.X_train, split.y_train, [derive_seed(seed, "fit")],
-        Path(config.output.store), reuse=config.output.cache_fits,
-    )  # fmt: skip
     X_syn, y_syn = sample_task(generator, balance.with_spare(asked), derive_seed(seed, "sample"))
     cand.sampled = len(y_syn)
     settings = config.validation
@@ -204,6 +205,12 @@ def balance_tabular(config: JobConfig) -> str:
 
     staging = publish.new_staging(store, config.dataset_name)
     try:
+        # Every fit at once: in parallel on the configured task runner; cached fits reused.
+        seeds = [derive_seed(_seed(config, name), "fit") for name in config.generator_names]
+        generators = fit_cache.fit_all(
+            generators, split.X_train, split.y_train, seeds, store, reuse=config.output.cache_fits
+        )
+        lap("fit")
         candidates = []
         for name, generator in zip(config.generator_names, generators, strict=True):
             reports = staging / "reports" / (name if len(generators) > 1 else "")

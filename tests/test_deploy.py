@@ -148,7 +148,7 @@ def test_deploy_registers_every_deployment_with_its_schedule(server):
             assert crons == [entry["schedules"][0]["cron"]]
 
 
-def test_served_deployment_runs_to_completion_with_artifacts(server, tmp_path, attrition):
+def test_served_deployment_runs_to_completion_with_artifacts(server, tmp_path, attrition_narrow):
     from prefect.client.schemas.filters import (
         ArtifactFilter,
         ArtifactFilterFlowRunId,
@@ -156,7 +156,7 @@ def test_served_deployment_runs_to_completion_with_artifacts(server, tmp_path, a
         FlowRunFilterParentFlowRunId,
     )
 
-    attrition.to_csv(tmp_path / "table.csv", index=False)
+    attrition_narrow.to_csv(tmp_path / "table.csv", index=False)
     config = tmp_path / "small.yaml"
     config.write_text(
         "data: {source: table.csv, label: Attrition}\n"

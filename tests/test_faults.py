@@ -152,12 +152,14 @@ RUNNER = textwrap.dedent(
 
 
 @pytest.mark.usefixtures("prefect_server")
-def test_sigkill_while_sampling_then_rerun_reuses_the_fit_and_the_version(tmp_path, attrition):
+def test_sigkill_while_sampling_then_rerun_reuses_the_fit_and_the_version(
+    tmp_path, attrition_narrow
+):
     from prefect.settings import PREFECT_API_URL
 
     script = tmp_path / "run.py"
     script.write_text(RUNNER)
-    attrition.to_csv(tmp_path / "table.csv", index=False)
+    attrition_narrow.to_csv(tmp_path / "table.csv", index=False)
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}  # the session's server
 
     def run(store: Path, fit_log: Path, pause: Path | None = None) -> subprocess.Popen:

@@ -27,7 +27,7 @@ def _mlflow_uri(folder: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def handed_off(tmp_path_factory, prefect_server, attrition):
+def handed_off(tmp_path_factory, prefect_server, attrition_narrow):
     """A real run whose config hands the version to DVC (store inside a git + DVC
     repository with a local remote) and to MLflow (sqlite)."""
     from equipoise.flows.config import load_config
@@ -43,7 +43,7 @@ def handed_off(tmp_path_factory, prefect_server, attrition):
     subprocess.run([BIN / "dvc", "remote", "add", "local", root / "remote"], cwd=repo, check=True)
     _git(repo, "add", "-A")
     _git(repo, "commit", "-qm", "dvc init")
-    attrition.to_csv(root / "table.csv", index=False)
+    attrition_narrow.to_csv(root / "table.csv", index=False)
     handoff = [
         {"to": "dvc"},
         {"to": "mlflow", "tracking_uri": _mlflow_uri(root), "experiment": "balanced",
