@@ -76,6 +76,7 @@ def read_prefect_yaml(path: Path) -> list[dict[str, Any]]:
 def deployments(entries: Sequence[dict[str, Any]], *, work_pool: str | None) -> list[Any]:
     """RunnerDeployments of the entry flow; each config is validated first (exit 2)."""
     from prefect.deployments.runner import EntrypointType
+    from prefect.schedules import Cron
 
     from equipoise.flows.config import load_config
 
@@ -83,11 +84,15 @@ def deployments(entries: Sequence[dict[str, Any]], *, work_pool: str | None) -> 
     for entry in entries:
         params = entry["parameters"]
         load_config(Path(params["config"]), overrides=params.get("overrides") or [])
-        crons = [s["cron"] for s in entry.get("schedules") or [] if "cron" in s]
+        schedules = [
+            Cron(s["cron"], timezone=s.get("timezone"))
+            for s in entry.get("schedules") or []
+            if "cron" in s
+        ]
         result.append(
             equipoise_job.to_deployment(
                 name=entry["name"],
-                cron=crons or None,
+                schedules=schedules or None,
                 parameters=params,
                 description=entry.get("description"),
                 tags=entry.get("tags") or ["equipoise"],

@@ -144,8 +144,8 @@ def test_deploy_registers_every_deployment_with_its_schedule(server):
             assert registered.work_pool_name == deploy.WORK_POOL
             assert registered.entrypoint == deploy.ENTRYPOINT
             assert registered.parameters["config"] == entry["parameters"]["config"]
-            crons = [s.schedule.cron for s in registered.schedules]
-            assert crons == [entry["schedules"][0]["cron"]]
+            crons = [(s.schedule.cron, s.schedule.timezone) for s in registered.schedules]
+            assert crons == [(entry["schedules"][0]["cron"], "UTC")]
 
 
 def test_served_deployment_runs_to_completion_with_artifacts(server, tmp_path, attrition_narrow):
