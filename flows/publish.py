@@ -1,9 +1,19 @@
 """The content-addressed store: `STORE/NAME/VERSION/` folders that are written to
 a staging folder, renamed into place atomically, never overwritten, and a
-`latest` pointer per name."""
+`latest` pointer per name.
+
+Concurrency and crashes: the rename and the `latest` update happen under an
+exclusive `flock` on the `STORE/NAME` folder, so runs publishing at once each end
+with a complete version and a `latest` that names one of them. Each run holds a
+`flock` on its own `.staging-<uuid>` folder while it writes; a run killed
+mid-write leaves only that hidden folder, which the next run to publish under the
+same name removes (its lock is free once the owner is dead).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -11,7 +21,7 @@ import re
 import shutil
 import stat
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +32,14 @@ from equipoise.dataspec import InputError
 
 DATA_FILES = ("train.parquet", "provenance.parquet")
 VERSION_LENGTH = 16
+#: written into a store by its first publication; a non-empty folder without it
+#: (and without published datasets) is not a store and is refused as --out
+STORE_MARKER = ".equipoise-store"
+STAGING_PREFIX = ".staging-"
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+#: open descriptors holding the flock of this process's staging folders
+_staging_locks: dict[Path, int] = {}
 
 
 @dataclass(frozen=True)
@@ -36,8 +54,19 @@ def safe_name(name: str) -> str:
     return cleaned or "dataset"
 
 
+def check_name(name: str) -> str:
+    """A dataset name given by the user must be one plain folder name (exit 2 otherwise)."""
+    if not NAME_PATTERN.fullmatch(name) or ".." in name:
+        raise InputError(
+            f"output.name {name!r} must be a plain folder name (letters, digits, '.', '_', '-', "
+            "no '..' or '/'); drop the path parts and set the folder with --out"
+        )
+    return name
+
+
 def check_store_writable(store: Path) -> None:
-    """Fail early (exit 2) when the store cannot be created or written; creates nothing."""
+    """Fail early (exit 2) when the store cannot be created or written, or when the
+    folder holds something other than a store; creates nothing."""
     existing = store
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
@@ -46,6 +75,32 @@ def check_store_writable(store: Path) -> None:
             f"output folder {store} is not writable ({existing} is "
             f"{'not a folder' if not existing.is_dir() else 'read-only'}); pass a writable --out"
         )
+    if existing == store and not _looks_like_store(store):
+        raise InputError(
+            f"output folder {store} holds other files and is not an equipoise store; "
+            "pass a new or empty folder (or an existing store) as --out"
+        )
+
+
+def _looks_like_store(folder: Path) -> bool:
+    """Marked by a publication, or holding only dataset folders (and hidden files)."""
+    if (folder / STORE_MARKER).exists():
+        return True
+    return all(p.is_dir() and _looks_like_dataset(p) for p in _visible(folder))
+
+
+def _looks_like_dataset(folder: Path) -> bool:
+    """Versions, the `latest` link and DVC files of hand-offs; staging folders are hidden."""
+    return all(
+        p.name == "latest"
+        or p.suffix == ".dvc"
+        or (p.is_dir() and re.fullmatch(f"[0-9a-f]{{{VERSION_LENGTH}}}", p.name))
+        for p in _visible(folder)
+    )
+
+
+def _visible(folder: Path) -> list[Path]:
+    return [p for p in folder.iterdir() if not p.name.startswith(".")]
 
 
 def sha256_file(path: Path) -> str:
@@ -56,11 +111,60 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+@contextlib.contextmanager
+def _locked(folder: Path, *, blocking: bool = True) -> Iterator[bool]:
+    """An exclusive flock on `folder` itself (no lock file to create or clean up).
+    Yields False when `blocking` is off and another holder has it."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def new_staging(store: Path, name: str) -> Path:
-    """A private folder inside the store to write a version into before renaming it."""
-    staging = store / safe_name(name) / f".staging-{uuid.uuid4().hex}"
-    staging.mkdir(parents=True)
+    """A private folder inside the store to write a version into before renaming it.
+
+    The folder stays locked by this process until it is published or discarded;
+    staging folders left by runs that died are removed first.
+    """
+    folder = store / safe_name(name)
+    folder.mkdir(parents=True, exist_ok=True)
+    with _locked(folder):
+        remove_abandoned(folder)
+        staging = folder / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
+        staging.mkdir()
+        fd = os.open(staging, os.O_RDONLY)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        _staging_locks[staging] = fd
     return staging
+
+
+def remove_abandoned(folder: Path) -> list[Path]:
+    """Remove staging folders whose writer is gone (their flock is free) and stray
+    `latest` temp links; call with the name folder locked. Returns what was removed."""
+    removed = []
+    for path in sorted(folder.glob(".*")):
+        if path.name.startswith(".latest-"):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+        elif path.name.startswith(STAGING_PREFIX) and path.is_dir() and path not in _staging_locks:
+            with _locked(path, blocking=False) as free:
+                if free:
+                    shutil.rmtree(path, ignore_errors=True)
+                    removed.append(path)
+    return removed
+
+
+def _release(staging: Path) -> None:
+    fd = _staging_locks.pop(staging, None)
+    if fd is not None:
+        os.close(fd)
 
 
 def publish(
@@ -72,50 +176,54 @@ def publish(
     """Write the data files into `staging`, derive the version from their content, let
     `finish(version, data_hashes)` build (manifest, report_html), then rename atomically.
 
-    Anything already in `staging` (e.g. `reports/`) is published with it.
+    Anything already in `staging` (e.g. `reports/`) is published with it. On failure
+    `staging` is kept for a retry; `discard` it when giving up.
     """
-    try:
-        table.to_parquet(staging / "train.parquet", index=False)
-        provenance.to_parquet(staging / "provenance.parquet", index=False)
-        hashes = {name: sha256_file(staging / name) for name in DATA_FILES}
-        content = hashlib.sha256(
-            "".join(f"{n}:{h}\n" for n, h in sorted(hashes.items())).encode()
-        ).hexdigest()
-        version = content[:VERSION_LENGTH]
-        target = staging.parent / version
-        if target.exists():
-            shutil.rmtree(staging)
+    for name in (*DATA_FILES, "report.html", "manifest.json"):  # left by a failed try
+        (staging / name).unlink(missing_ok=True)
+    table.to_parquet(staging / "train.parquet", index=False)
+    provenance.to_parquet(staging / "provenance.parquet", index=False)
+    hashes = {name: sha256_file(staging / name) for name in DATA_FILES}
+    content = hashlib.sha256(
+        "".join(f"{n}:{h}\n" for n, h in sorted(hashes.items())).encode()
+    ).hexdigest()
+    version = content[:VERSION_LENGTH]
+    target = staging.parent / version
+    if target.exists():
+        discard(staging)
+        with _locked(target.parent):
             _point_latest(target)
-            return Published(target, version, created=False)
-        manifest, report_html = finish(version, hashes)
-        (staging / "report.html").write_text(report_html)
-        files = {
-            str(p.relative_to(staging)): sha256_file(p)
-            for p in sorted(staging.rglob("*"))
-            if p.is_file()
-        }
-        manifest = {**manifest, "version": version, "content_sha256": content, "files": files}
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
-        _make_read_only(staging)
-        try:
+        return Published(target, version, created=False)
+    manifest, report_html = finish(version, hashes)
+    (staging / "report.html").write_text(report_html)
+    files = {
+        str(p.relative_to(staging)): sha256_file(p)
+        for p in sorted(staging.rglob("*"))
+        if p.is_file()
+    }
+    manifest = {**manifest, "version": version, "content_sha256": content, "files": files}
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+    _make_read_only(staging)
+    with _locked(target.parent):
+        created = not target.exists()  # else published meanwhile with the same content
+        if created:
             os.rename(staging, target)
-        except OSError:  # published meanwhile by another run with the same content
-            if not target.exists():
-                raise
-            shutil.rmtree(staging, ignore_errors=True)
-            return Published(target, version, created=False)
+            _release(staging)
+            (target.parent.parent / STORE_MARKER).touch()
         _point_latest(target)
-        return Published(target, version, created=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    if not created:
+        discard(staging)
+    return Published(target, version, created=created)
 
 
 def discard(staging: Path) -> None:
-    """Remove a staging folder (a failed run publishes nothing)."""
-    shutil.rmtree(staging, ignore_errors=True)
+    """Remove a staging folder (a failed run publishes nothing), and the dataset
+    folder when nothing else is in it."""
+    if staging.exists():
+        shutil.rmtree(staging, ignore_errors=True)
+    _release(staging)
     parent = staging.parent
-    if parent.exists() and not any(parent.iterdir()):
+    with contextlib.suppress(OSError):  # not empty, or removed by another run
         parent.rmdir()
 
 

@@ -22,7 +22,7 @@ from prefect.cache_policies import NO_CACHE
 
 import equipoise
 from equipoise.dataspec.seeding import derive_seed
-from equipoise.flows import balance, loading, publish, report_figures
+from equipoise.flows import balance, fit_cache, handoff, loading, publish, report_figures, runners
 from equipoise.flows.config import DataConfig, GeneratorConfig, JobConfig
 from equipoise.flows.progress import current_reporter
 from equipoise.flows.report import render_report
@@ -53,7 +53,7 @@ def _resample(resampler: Resampler, real: loading.RealData, targets: dict, seed:
     return resampler.select(*real.schema.split_xy(real.frame), targets, seed=seed)
 
 
-load_task = _task(_load, "load")
+load_task = _task(_load, "load").with_options(**runners.io_task_options())
 split_task = _task(loading.split_holdout, "split")
 
 
@@ -61,26 +61,11 @@ def _make_generator(generator: GeneratorConfig, real: loading.RealData) -> Gener
     return registry.create(generator.kind, real.schema, generator.params)
 
 
-def _fit(generator: Generator, split: loading.Split, seed: int) -> Generator:
-    logger = get_run_logger()
-    started = time.perf_counter()
-    reporter = current_reporter(logger)
-    generator.fit(
-        split.X_train,
-        split.y_train,
-        seed=seed,
-        progress=lambda what, done, total: reporter(f"training {what}", done, total),
-    )
-    logger.info("fitted %s in %.1f s", generator.kind, time.perf_counter() - started)
-    return generator
-
-
-fit_task = _task(_fit, "fit-generator")
 sample_task = _task(_sample, "sample")
 validate_task = _task(validate_synthetic, "validate")
 resample_task = _task(_resample, "resample")
 merge_task = _task(balance.merge, "merge")
-publish_task = _task(publish.publish, "publish")
+publish_task = _task(publish.publish, "publish").with_options(**runners.io_task_options())
 
 
 @dataclass
@@ -98,6 +83,11 @@ class Candidate:
     failure: str | None = None
 
 
+def _seed(config: JobConfig, name: str) -> int:
+    """A candidate's seed: the run seed for the first (a one-generator run is unchanged)."""
+    return config.seed if name == config.generator_names[0] else derive_seed(config.seed, name)
+
+
 def _build_candidate(
     name: str,
     generator: Generator | Resampler,
@@ -106,12 +96,12 @@ def _build_candidate(
     split: loading.Split,
     reports_dir: Path,
 ) -> Candidate:
-    """Fit, sample and validate one generator (or run one resampler)."""
+    """Sample and validate one fitted generator (or run one resampler)."""
     logger = get_run_logger()
     counts_input = balance.class_counts(real.frame[real.schema.label])
     counts_train = balance.class_counts(split.y_train)
     ratio = config.balance.target_ratio
-    seed = config.seed if name == config.generator_names[0] else derive_seed(config.seed, name)
+    seed = _seed(config, name)
     cand = Candidate(name, generator)
     if isinstance(generator, Resampler):
         targets = balance.undersample_targets(counts_input, ratio)
@@ -125,7 +115,6 @@ def _build_candidate(
         return cand
     asked = balance.synthetic_counts(counts_input, ratio)
     logger.info("%s: synthetic rows to make per class: %s", name, asked)
-    generator = fit_task(generator, split, derive_seed(seed, "fit"))
     X_syn, y_syn = sample_task(generator, balance.with_spare(asked), derive_seed(seed, "sample"))
     cand.sampled = len(y_syn)
     settings = config.validation
@@ -216,6 +205,12 @@ def balance_tabular(config: JobConfig) -> str:
 
     staging = publish.new_staging(store, config.dataset_name)
     try:
+        # Every fit at once: in parallel on the configured task runner; cached fits reused.
+        seeds = [derive_seed(_seed(config, name), "fit") for name in config.generator_names]
+        generators = fit_cache.fit_all(
+            generators, split.X_train, split.y_train, seeds, store, reuse=config.output.cache_fits
+        )
+        lap("fit")
         candidates = []
         for name, generator in zip(config.generator_names, generators, strict=True):
             reports = staging / "reports" / (name if len(generators) > 1 else "")
@@ -253,6 +248,7 @@ def balance_tabular(config: JobConfig) -> str:
         publish.discard(staging)
         raise
     lap("publish")
+    handoff.hand_off_all(config.handoff, published.path)
     _artifacts(config, published, counts_input, table, real, winner, board, decision)
     logger.info(
         "%s version %s at %s",

@@ -67,3 +67,12 @@ def credit() -> pd.DataFrame:
     with_nan = frame[frame.isna().any(axis=1)]
     rest = _stratified(frame.drop(index=with_nan.index), "Status", 400)
     return pd.concat([rest, with_nan.head(100)], ignore_index=True)
+
+
+@pytest.fixture(scope="session")
+def attrition_narrow(attrition) -> pd.DataFrame:
+    """The 400 attrition rows with 6 features (3 numeric, 3 categorical): quick flow
+    runs for tests about operations (deployments, hand-offs, faults, runners)."""
+    columns = ["Age", "MonthlyIncome", "DistanceFromHome", "OverTime", "JobRole",
+               "BusinessTravel", "Attrition"]  # fmt: skip
+    return attrition[columns]

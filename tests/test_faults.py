@@ -1,0 +1,197 @@
+"""Faults and concurrency with real processes and real kills: two runs publishing at
+once, a crash mid-publish, SIGKILL while sampling and a rerun that reuses the fit."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from equipoise.flows.publish import STAGING_PREFIX, new_staging, publish, sha256_file
+
+PUBLISHER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    import pandas as pd
+    from equipoise.flows.publish import new_staging, publish
+
+    store, go, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+
+    def finish(version, hashes):
+        if mode == "hang":
+            Path(str(go) + ".writing").write_text(version)
+            time.sleep(300)
+        return {"name": "t", "data": hashes}, f"<html>{version}</html>"
+
+    while not go.exists():
+        time.sleep(0.01)
+    for i in range(int(sys.argv[4])):
+        table = pd.DataFrame({"x": [i, i + 1, i + 2], "who": mode})
+        if i % 2:  # every other table is the same in both processes
+            table = table.assign(who="shared")
+        provenance = pd.DataFrame({"row": range(3)})
+        print(publish(new_staging(store, "t"), table, provenance, finish).version, flush=True)
+    """
+)
+
+
+def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, f"{path} did not appear"
+        time.sleep(0.05)
+
+
+def _publisher(tmp_path: Path, store: Path, mode: str, count: int) -> subprocess.Popen:
+    script = tmp_path / "publisher.py"
+    script.write_text(PUBLISHER)
+    return subprocess.Popen(
+        [sys.executable, script, store, tmp_path / "go", mode, str(count)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+
+
+def _assert_intact(folder: Path) -> set[str]:
+    """Every version folder complete (files match the manifest), nothing hidden left."""
+    versions = {p.name for p in folder.iterdir() if not p.name.startswith(".")} - {"latest"}
+    for version in versions:
+        manifest = json.loads((folder / version / "manifest.json").read_text())
+        assert manifest["version"] == version
+        for name, digest in manifest["files"].items():
+            assert sha256_file(folder / version / name) == digest
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
+    assert os.readlink(folder / "latest") in versions
+    return versions
+
+
+def test_two_processes_publishing_at_once_both_end_intact(tmp_path):
+    store = tmp_path / "store"
+    procs = [_publisher(tmp_path, store, mode, 8) for mode in ("a", "b")]
+    (tmp_path / "go").touch()
+    outputs = [proc.communicate(timeout=120) for proc in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    published = [set(out.split()) for out, _ in outputs]
+    assert all(len(v) == 8 for v in published)
+    assert len(published[0] & published[1]) == 4, "the shared tables got one version each"
+    assert _assert_intact(store / "t") == published[0] | published[1]
+
+
+def test_a_crash_mid_publish_leaves_no_visible_version(tmp_path):
+    import pandas as pd
+
+    store = tmp_path / "store"
+    first = publish(
+        new_staging(store, "t"), pd.DataFrame({"x": [0]}), pd.DataFrame({"row": [0]}),
+        lambda v, h: ({"name": "t"}, "<html></html>"),
+    )  # fmt: skip
+    crashing = _publisher(tmp_path, store, "hang", 1)
+    (tmp_path / "go").touch()
+    _wait_for(tmp_path / "go.writing", crashing)
+    os.killpg(crashing.pid, signal.SIGKILL)
+    crashing.wait(timeout=30)
+
+    folder = store / "t"
+    assert {p.name for p in folder.iterdir() if not p.name.startswith(".")} == {
+        first.version,
+        "latest",
+    }, "no partial version is visible"
+    assert os.readlink(folder / "latest") == first.version
+    (abandoned,) = folder.glob(f"{STAGING_PREFIX}*")
+    assert (abandoned / "train.parquet").exists(), "killed while writing"
+
+    # a writer that is alive keeps its staging folder; the dead one's is removed
+    (tmp_path / "go.writing").unlink()
+    alive = _publisher(tmp_path, store, "hang", 1)
+    _wait_for(tmp_path / "go.writing", alive)
+    try:
+        staging = new_staging(store, "t")
+        leftover = {p.name for p in folder.glob(f"{STAGING_PREFIX}*")} - {staging.name}
+        assert abandoned.name not in leftover and len(leftover) == 1, "the live one stays"
+    finally:
+        os.killpg(alive.pid, signal.SIGKILL)
+        alive.wait(timeout=30)
+
+
+RUNNER = textwrap.dedent(
+    """
+    import os, sys, time
+    from pathlib import Path
+    from equipoise.generators import registry
+    from equipoise.generators.imblearn_family import Smote
+
+    class PausingSmote(Smote):
+        '''SMOTE that logs each fit and can stop in sample() until it is killed.'''
+
+        kind = "pausing_smote"
+
+        def _fit(self, X, y, *, seed, progress):
+            with open(os.environ["FIT_LOG"], "a") as log:
+                log.write("fit\\n")
+            super()._fit(X, y, seed=seed, progress=progress)
+
+        def _sample(self, counts, *, seed):
+            if os.environ.get("PAUSE_FILE"):
+                Path(os.environ["PAUSE_FILE"]).write_text("sampling")
+                time.sleep(300)
+            return super()._sample(counts, seed=seed)
+
+    registry.REGISTRY[PausingSmote.kind] = PausingSmote
+    from equipoise.flows.cli import app
+    app(sys.argv[1:])
+    """
+)
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_sigkill_while_sampling_then_rerun_reuses_the_fit_and_the_version(
+    tmp_path, attrition_narrow
+):
+    from prefect.settings import PREFECT_API_URL
+
+    script = tmp_path / "run.py"
+    script.write_text(RUNNER)
+    attrition_narrow.to_csv(tmp_path / "table.csv", index=False)
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}  # the session's server
+
+    def run(store: Path, fit_log: Path, pause: Path | None = None) -> subprocess.Popen:
+        args = [sys.executable, script, "run", "--data", tmp_path / "table.csv", "--label",
+                "Attrition", "--generator", "pausing_smote", "--out", store,
+                "--set", "gate.mode=report", "--set", "gate.models=[logreg]"]  # fmt: skip
+        extra = {"FIT_LOG": str(fit_log), **({"PAUSE_FILE": str(pause)} if pause else {})}
+        return subprocess.Popen(
+            args, env={**env, **extra}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, start_new_session=True,
+        )  # fmt: skip
+
+    reference = run(tmp_path / "reference", tmp_path / "reference.log")
+    killed = run(tmp_path / "store", tmp_path / "fits.log", pause=tmp_path / "sampling")
+    out, err = reference.communicate(timeout=300)
+    assert reference.returncode == 0, err[-3000:]
+    expected = Path(out.strip().splitlines()[-1]).name
+
+    _wait_for(tmp_path / "sampling", killed, timeout=300)
+    os.killpg(killed.pid, signal.SIGKILL)
+    killed.wait(timeout=30)
+    store = tmp_path / "store"
+    assert not (store / "table").exists() or not [
+        p for p in (store / "table").iterdir() if not p.name.startswith(".")
+    ], "nothing published by the killed run"
+    assert len(list((store / ".cache" / "fits").glob("*.pkl"))) == 1
+
+    rerun = run(store, tmp_path / "fits.log")
+    out, err = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, err[-3000:]
+    assert (tmp_path / "fits.log").read_text() == "fit\n", "the rerun reused the fitted model"
+    assert "reused the cached fit" in err
+    published = Path(out.strip().splitlines()[-1])
+    assert published.name == expected, "the same version as a run that was never killed"
+    assert _assert_intact(store / "table") == {expected}
