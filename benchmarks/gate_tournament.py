@@ -160,16 +160,17 @@ def table(out: Path) -> str:
             )
             cells.append((base, smote, ctgan, r["decision"]))
         base_txt = "; ".join(f"{b['candidate']}·{b['model']} {b['value']:.3f}" for b, *_ in cells)
-        smote_txt = " / ".join(f"{s:.3f}" for _, s, _, _ in cells)
+        smote_txt = " / ".join("—" if s != s else f"{s:.3f}" for _, s, _, _ in cells)
         ctgan_txt = " / ".join(f"{c:.3f}" for _, _, c, _ in cells)
         up = " / ".join(
             f"{d['uplift']:+.3f} [{d['ci_low']:+.3f}, {d['ci_high']:+.3f}]" for *_, d in cells
         )
         published = sum(d["publish"] for *_, d in cells)
+        failed = f" (+{len(runs) - len(ok)} failed validation)" if len(runs) > len(ok) else ""
         gate = f"published {published}/{len(cells)}"
         lines.append(
             f"| {name.split('|')[0]} ({ok[0]['rows']['real_input']} rows) | {name.split('|')[1]} "
-            f"| {len(ok)} | {base_txt} | {smote_txt} "
+            f"| {len(ok)}{failed} | {base_txt} | {smote_txt} "
             f"| {ctgan_txt} | {up} | {gate} |"
         )
     return "\n".join(lines)
