@@ -199,6 +199,23 @@ def publisher(spec: Handoff) -> Publisher:
     raise InputError(f"unknown hand-off {spec!r}; use to: dvc or to: mlflow")
 
 
+def check(specs: Sequence[Handoff], store: Path) -> None:
+    """Refuse (exit 2) before a run what would make its hand-offs fail after publishing:
+    a missing extra, or a store outside a git + DVC repository."""
+    import importlib.util
+
+    for spec in specs:
+        if importlib.util.find_spec(spec.to) is None:
+            raise InputError(
+                f"hand-off to {spec.to} needs its extra: pip install 'equipoise[{spec.to}]'"
+            )
+        if isinstance(spec, DvcHandoff):
+            existing = store.resolve()
+            while not existing.exists():
+                existing = existing.parent
+            DvcPublisher(spec.repo, spec.remote)._repo_root(existing)
+
+
 def hand_off_all(specs: Sequence[Handoff], version: Path) -> list[HandOff]:
     """Every hand-off a job's config asks for, in order, after publishing."""
     results = []

@@ -192,6 +192,7 @@ def balance_tabular(config: JobConfig) -> str:
 
     store = Path(config.output.store)
     publish.check_store_writable(store)
+    handoff.check(config.handoff, store)
     real = load_task(config.data)
     split = split_task(real, config.split.holdout, config.seed)
     generators = [make_generator_task(g, real) for g in config.generators]

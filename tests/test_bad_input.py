@@ -110,6 +110,8 @@ CASES: list[tuple[str, Setup, str]] = [
      lambda t, f: _job(t, f, "runner: {kind: thread, address: 'tcp://h:8786'}"),
      "runner.address is for kind: dask"),
     ("unknown hand-off", lambda t, f: _job(t, f, "handoff: [{to: s3}]"), "handoff.0"),
+    ("dvc hand-off outside git", lambda t, f: _job(t, f, "handoff: [{to: dvc}]"),
+     "is not inside a git repository"),
     # --- paths and names
     ("name with ..", lambda t, f: _data(t, f, "--set", "output.name=../escape"),
      "must be a plain folder name"),
