@@ -72,11 +72,10 @@ class ImageGeneratorConfig(GeneratorConfig):
     def _check_image_kind(self) -> ImageGeneratorConfig:
         from equipoise.generators import registry
 
-        kinds = image_kinds()
-        if not issubclass(registry.generator_class(self.kind), _image_base()):
+        if registry.generator_class(self.kind).modality != "image":
             raise InputError(
                 f"generator kind {self.kind!r} makes table rows, not images; image kinds: "
-                f"{', '.join(kinds) or 'none installed'}"
+                f"{', '.join(registry.known_kinds('image'))}"
             )
         return self
 
@@ -114,19 +113,6 @@ class ImageJobConfig(_Section):
         if source.startswith("sklearn:"):
             return source.split(":", 1)[1]
         return Path(source).stem or "images"
-
-
-def image_kinds() -> list[str]:
-    """The registered generator kinds that make images."""
-    from equipoise.generators import registry
-
-    return [k for k, cls in registry.REGISTRY.items() if issubclass(cls, _image_base())]
-
-
-def _image_base() -> type:
-    from equipoise.generators.image_base import ImageGenerator
-
-    return ImageGenerator
 
 
 def is_image_job(path: Path) -> bool:

@@ -15,8 +15,6 @@ import numpy as np
 Loss = Literal["plain", "class_weight", "focal"]
 #: width of the penultimate layer: the judge's feature space
 FEATURES = 64
-#: focusing parameter of the focal loss (Lin et al. 2017)
-FOCAL_GAMMA = 2.0
 #: pixels per image up to which the CPU runs one thread: on images this small, threads
 #: cost more in synchronisation than they save (12 epochs on 1,230 digits: 4.8 s with one
 #: thread, 55 s with two on a busy 2-core machine), and one thread keeps results bitwise
@@ -123,8 +121,12 @@ def train_cnn(
     batch_size: int = 64,
     lr: float = 2e-3,
     loss: Loss = "plain",
+    focal_gamma: float = 2.0,
 ) -> TrainedCNN:
-    """Train the fixed CNN on uint8 images (N, C, H, W); same seed, same weights (CPU)."""
+    """Train the fixed CNN on uint8 images (N, C, H, W); same seed, same weights (CPU).
+
+    `loss`: plain cross-entropy, cross-entropy with balanced class weights, or the gate's
+    focal loss -(1 - p_t)^gamma log p_t (Lin et al. 2017)."""
     import torch
 
     classes = tuple(classes)
@@ -148,22 +150,24 @@ def train_cnn(
     order_rng = torch.Generator().manual_seed(seed)
     net.train()
     with _threads(X, device):
-        _loop(net, optimiser, Xt, yt, weight, loss, epochs, batch_size, order_rng)
+        gamma = focal_gamma if loss == "focal" else None
+        _loop(net, optimiser, Xt, yt, weight, gamma, epochs, batch_size, order_rng)
     return TrainedCNN(net.eval(), classes, device)
 
 
-def _loop(net, optimiser, Xt, yt, weight, loss: Loss, epochs, batch_size, order_rng) -> None:
+def _loop(net, optimiser, Xt, yt, weight, gamma, epochs, batch_size, order_rng) -> None:
     import torch
     import torch.nn.functional as F
+
+    from equipoise.validation.gate.focal import focal_loss
 
     for _ in range(epochs):
         order = torch.randperm(len(yt), generator=order_rng).to(yt.device)
         for lo in range(0, len(order), batch_size):
             batch = order[lo : lo + batch_size]
             logits = net(Xt[batch])
-            if loss == "focal":
-                logp = F.log_softmax(logits, 1).gather(1, yt[batch, None])[:, 0]
-                value = (-((1 - logp.exp()) ** FOCAL_GAMMA) * logp).mean()
+            if gamma is not None:
+                value = focal_loss(logits, yt[batch], gamma)
             else:
                 value = F.cross_entropy(logits, yt[batch], weight=weight)
             optimiser.zero_grad(set_to_none=True)
