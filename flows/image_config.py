@@ -80,19 +80,6 @@ class ImageGeneratorConfig(GeneratorConfig):
         return self
 
 
-class ImageOutputConfig(OutputConfig):
-    """Where versions are published, and where a refused run's report goes."""
-
-    runs: Path | None = Field(
-        default=None,
-        description="folder for the reports of runs that publish nothing (default: STORE-runs)",
-    )
-
-    @property
-    def runs_folder(self) -> Path:
-        return self.runs or self.store.with_name(f"{self.store.name}-runs")
-
-
 class ImageJobConfig(_Section):
     """One equipoise image job."""
 
@@ -103,7 +90,7 @@ class ImageJobConfig(_Section):
     balance: BalanceConfig = Field(default_factory=BalanceConfig)
     validation: ImageValidationSettings = Field(default_factory=ImageValidationSettings)
     gate: ImageGateSettings = Field(default_factory=ImageGateSettings)
-    output: ImageOutputConfig = Field(default_factory=ImageOutputConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
 
     @property
     def dataset_name(self) -> str:

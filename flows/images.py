@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import platform
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -82,7 +81,7 @@ def balance_images(config: ImageJobConfig) -> str:
     store = Path(config.output.store)
     publish.check_store_writable(store)
     split = load_task(config)
-    generator = make_generator_task(config, split)
+    generator = make_generator_task(config.generator, split)
     lap("load_split")
     train_counts = balance.class_counts(split.y_train)
     logger.info(
@@ -138,7 +137,7 @@ def balance_images(config: ImageJobConfig) -> str:
         rows = validation.summary_rows()
         if not gate.decision.publish and config.gate.mode == "enforce":
             folder = _write_run_report(config, manifest, grids, pairs, rows)
-            raise GateRefused(f"gate refused: {gate.decision.sentence}; report: {folder}")
+            raise GateRefused(f"the gate refused: {gate.decision.sentence} (report: {folder})")
 
         def write(folder: Path) -> list[str]:
             return write_image_files(folder, split, accepted, generator.kind)
@@ -213,15 +212,13 @@ def _plain(value: Any) -> Any:
 
 
 def _write_run_report(config, manifest, grids, pairs, rows) -> Path:
-    """A refused run's report and manifest, outside the store; returns the folder."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    folder = (
-        Path(config.output.runs_folder)
-        / f"{publish.safe_name(config.dataset_name)}-{stamp}-{uuid.uuid4().hex[:6]}"
-    )
-    folder.mkdir(parents=True)
+    """A refused run's report and gate results in `output.runs` (outside the store), as
+    the tabular flow does; returns the folder."""
+    run_id = manifest["prefect_flow_run_id"] or datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    folder = Path(config.output.runs) / publish.safe_name(config.dataset_name) / run_id
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "gate.json").write_text(json.dumps(manifest, indent=2, default=str))
     (folder / "report.html").write_text(render_image_report(manifest, None, grids, pairs, rows, []))
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
     return folder
 
 

@@ -17,14 +17,20 @@ def frechet_distance(A: np.ndarray, B: np.ndarray) -> float | None:
     """||mu_a - mu_b||^2 + Tr(Ca + Cb - 2 (Ca Cb)^1/2); None with fewer than 2 rows a side."""
     if len(A) < 2 or len(B) < 2:
         return None
+    import warnings
+
     from scipy import linalg
 
     mu = A.mean(0) - B.mean(0)
     ca, cb = np.cov(A, rowvar=False), np.cov(B, rowvar=False)
-    root, _ = linalg.sqrtm(ca @ cb, disp=False)
-    if not np.isfinite(root).all():  # near-singular product: regularise as pytorch-fid does
-        eps = np.eye(len(ca)) * 1e-6
-        root = linalg.sqrtm((ca + eps) @ (cb + eps))
+    # fewer images than features make the covariances singular; regularise as pytorch-fid
+    # does when the plain root is not finite
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        root = linalg.sqrtm(ca @ cb)
+        if not np.isfinite(root).all():
+            eps = np.eye(len(ca)) * 1e-6
+            root = linalg.sqrtm((ca + eps) @ (cb + eps))
     value = float(mu @ mu + np.trace(ca) + np.trace(cb) - 2 * np.trace(root.real))
     return max(value, 0.0)
 
