@@ -19,7 +19,7 @@ FEATURES = 64
 #: cost more in synchronisation than they save (12 epochs on 1,230 digits: 4.8 s with one
 #: thread, 55 s with two on a busy 2-core machine), and one thread keeps results bitwise
 #: identical whatever the machine's core count
-SINGLE_THREAD_PIXELS = 32 * 32
+SINGLE_THREAD_PIXELS = 16 * 16
 
 
 @dataclass
