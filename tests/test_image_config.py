@@ -33,7 +33,7 @@ def test_cli_dispatches_on_the_images_section(tmp_path):
     table_job = tmp_path / "tab.yaml"
     table_job.write_text("data:\n  source: sklearn:iris\n  label: target\n")
     assert is_image_job(image_job) and not is_image_job(table_job)
-    args = (None, None, None, 3, None, [])
+    args = (None, 3, None, [])  # generator, seed, out, overrides
     assert isinstance(_job_config(image_job, None, None, *args), ImageJobConfig)
     assert isinstance(_job_config(table_job, None, None, *args), JobConfig)
     job = _job_config(None, None, None, None, 7, tmp_path / "s", [], "sklearn:digits")

@@ -59,7 +59,7 @@ def test_augment_baseline_is_skipped_without_images(digits):
         augmented=None,
         settings=ImageGateSettings(
             epochs=1, bootstrap=100, baselines=("none", "oversample_augment")
-        ),  # fmt: skip
+        ),
         seed=0,
     )
     assert [r["candidate"] for r in result.board.to_records()] == ["none"]
