@@ -29,11 +29,13 @@ class ImageValidationSettings:
     judge_batch_size: int = 64
     """Batch size of the judge CNN."""
 
-    min_judge_agreement: float = 0.3
+    min_judge_agreement: float = 0.2
     """Lowest share of a class's synthetic images that the judge assigns to the intended
-    class (default 0.3; digits with class 3 cut to 15-20 training images: augment
-    0.47-0.78, real holdout images 0.89-0.96, images of another class passed off as
-    class 3: 0.0). Gated for classes with at least 10 synthetic images."""
+    class (default 0.2; digits with digit 3 cut to 15 training images, seeds 0-2:
+    augment 0.38-0.69, real holdout images 0.72-0.91, unseen images of digit 8 passed
+    off as digit 3: 0.00-0.01; benchmarks/image_validation.py). The judge learns the
+    rare class from few images, so agreement is well below 1 even for good images.
+    Gated for classes with at least 10 synthetic images."""
 
     max_fd: float | None = None
     """Highest per-class Fréchet distance in judge features. Default None: reported
@@ -53,7 +55,8 @@ class ImageValidationSettings:
     """Ratio test for near copies (Carlini et al. 2023), in pixel space: a synthetic image
     is a near copy when the distance to its nearest training image is below this share of
     its mean distance to the next `near_copy_neighbours` training images (default 1/3;
-    on digits holdout images fall below it 0-2 %, augment 0-5 %, copies with noise 100 %)."""
+    on digits holdout images fall below it 0 %, augment 0-1 %, copies of training images
+    with pixel noise of std 0-3: 100 %)."""
 
     near_copy_neighbours: int = 20
     """Training images after the nearest whose mean distance is the ratio's denominator."""
