@@ -33,7 +33,7 @@ class ImageValidationSettings:
     """Lowest share of a class's synthetic images that the judge assigns to the intended
     class (default 0.2; digits with digit 3 cut to 15 training images, seeds 0-2:
     augment 0.38-0.69, real holdout images 0.72-0.91, unseen images of digit 8 passed
-    off as digit 3: 0.00-0.01; benchmarks/image_validation.py). The judge learns the
+    off as digit 3: 0.00-0.02; benchmarks/image_validation.py). The judge learns the
     rare class from few images, so agreement is well below 1 even for good images.
     Gated for classes with at least 10 synthetic images."""
 
