@@ -47,7 +47,8 @@ def run(
         typer.Option(help="class-per-subfolder image folder, .npz, sklearn:digits or mnist"),
     ] = None,
     generator: Annotated[
-        str | None, typer.Option(help="generator kind (default ctgan; see `equipoise kinds`)")
+        str | None,
+        typer.Option(help="generator kind (default ctgan; images: augment; see `equipoise kinds`)"),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="run seed (default 0)")] = None,
     out: Annotated[
