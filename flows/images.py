@@ -1,7 +1,8 @@
 """The `balance_images` Prefect flow: split -> fit generator on train -> sample the
 minority deficit (+ spare) -> validate -> merge -> gate -> publish class-per-subfolder
 PNGs, `labels.parquet`, provenance, manifest and report. Each step is a task wrapping a
-plain function; the tabular flow's generator tasks and manifest helpers are reused."""
+plain function; the tabular flow's make-generator / sample tasks and manifest helpers
+are reused (its fit task caches DataFrames on disk, so images have their own)."""
 
 from __future__ import annotations
 
@@ -22,13 +23,13 @@ from equipoise.dataspec.seeding import derive_seed
 from equipoise.flows import balance, image_loading, publish
 from equipoise.flows.image_config import ImageJobConfig
 from equipoise.flows.image_report import class_grids, pair_grid, render_image_report
+from equipoise.flows.progress import current_reporter
 from equipoise.flows.tabular import (
     _first,
     _flow_run_id,
     _git_commit,
     _task,
     _version,
-    fit_task,
     make_generator_task,
     sample_task,
 )
@@ -49,6 +50,14 @@ def _load(config: ImageJobConfig) -> image_loading.ImageSplit:
     return image_loading.prepare(raw, config.images, config.split.holdout, config.seed)
 
 
+def _fit(generator, split: image_loading.ImageSplit, seed: int):
+    logger = get_run_logger()
+    started = time.perf_counter()
+    generator.fit(split.X_train, split.y_train, seed=seed, progress=current_reporter(logger))
+    logger.info("fitted %s in %.1f s", generator.kind, time.perf_counter() - started)
+    return generator
+
+
 def _augmented(split: image_loading.ImageSplit, counts: dict, seed: int):
     """The augment generator's images for the oversampling baseline."""
     gen = registry.create(AUGMENT, split.schema)
@@ -57,6 +66,7 @@ def _augmented(split: image_loading.ImageSplit, counts: dict, seed: int):
 
 
 load_task = _task(_load, "load-split")
+fit_task = _task(_fit, "fit-generator")
 validate_task = _task(validate_images, "validate")
 augment_baseline_task = _task(_augmented, "augment-baseline")
 gate_task = _task(run_image_gate, "gate")
