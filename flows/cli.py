@@ -181,7 +181,7 @@ def _one_line_errors() -> Iterator[None]:
 def _job_config(config, data, label, generator, seed, out, overrides, images=None):
     from equipoise.dataspec import InputError
     from equipoise.flows.config import load_config
-    from equipoise.flows.image_config import is_image_job, load_image_config
+    from equipoise.flows.image_config import load_image_config, load_job
 
     if sum(x is not None for x in (config, data or label, images)) > 1:
         raise InputError("pass one of a CONFIG file, --data/--label or --images, not both")
@@ -193,13 +193,11 @@ def _job_config(config, data, label, generator, seed, out, overrides, images=Non
     if out is not None:
         extra.append(f"output.store={out}")
     if config is not None:
-        if config.is_file() and is_image_job(config):
-            return load_image_config(config, overrides=extra)
-        return load_config(config, overrides=extra)
+        return load_job(config, overrides=extra)
     if images is not None:
         return load_image_config(base={"images": {"source": images}}, overrides=extra)
     if not data or not label:
-        raise InputError("pass a CONFIG file, --data PATH and --label COLUMN, or --images PATH")
+        raise InputError("pass a CONFIG file, or --data PATH and --label COLUMN (or --images PATH)")
     return load_config(base={"data": {"source": data, "label": label}}, overrides=extra)
 
 

@@ -108,6 +108,15 @@ def is_image_job(path: Path) -> bool:
     return "images" in raw and "data" not in raw
 
 
+def load_job(path: Path, *, overrides: list[str] = ()):
+    """A table job or an image job (an `images:` section), read from `path`."""
+    from equipoise.flows.config import load_config
+
+    if path.is_file() and is_image_job(path):
+        return load_image_config(path, overrides=overrides)
+    return load_config(path, overrides=overrides)
+
+
 def load_image_config(
     path: Path | None = None,
     *,
