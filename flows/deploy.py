@@ -33,13 +33,19 @@ def equipoise_job(config: str, overrides: list[str] | None = None) -> dict[str, 
 
     {"outcome": "published", "path": ...} or {"outcome": "refused", "decision": ...}.
     """
-    from equipoise.flows.config import load_config
+    from equipoise.flows.image_config import ImageJobConfig, load_job
     from equipoise.flows.runners import with_runner
-    from equipoise.flows.tabular import balance_tabular
 
-    job = load_config(Path(config), overrides=list(overrides or []))
+    job = load_job(Path(config), overrides=list(overrides or []))
     try:
-        path = with_runner(balance_tabular, job.runner)(job)
+        if isinstance(job, ImageJobConfig):
+            from equipoise.flows.images import balance_images
+
+            path = balance_images(job)
+        else:
+            from equipoise.flows.tabular import balance_tabular
+
+            path = with_runner(balance_tabular, job.runner)(job)
     except GateRefused as error:
         create_markdown_artifact(
             f"# gate refused: nothing published\n\n{error.message}\n\nconfig: `{config}`",
@@ -78,12 +84,12 @@ def deployments(entries: Sequence[dict[str, Any]], *, work_pool: str | None) -> 
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
-    from equipoise.flows.config import load_config
+    from equipoise.flows.image_config import load_job
 
     result = []
     for entry in entries:
         params = entry["parameters"]
-        load_config(Path(params["config"]), overrides=params.get("overrides") or [])
+        load_job(Path(params["config"]), overrides=params.get("overrides") or [])
         schedules = [
             Cron(s["cron"], timezone=s.get("timezone"))
             for s in entry.get("schedules") or []

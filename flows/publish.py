@@ -179,11 +179,27 @@ def publish(
     Anything already in `staging` (e.g. `reports/`) is published with it. On failure
     `staging` is kept for a retry; `discard` it when giving up.
     """
+
+    def write(folder: Path) -> list[str]:
+        table.to_parquet(folder / "train.parquet", index=False)
+        provenance.to_parquet(folder / "provenance.parquet", index=False)
+        return list(DATA_FILES)
+
+    return publish_files(staging, write, finish)
+
+
+def publish_files(
+    staging: Path,
+    write_data: Callable[[Path], list[str]],
+    finish: Callable[[str, dict[str, str]], tuple[dict[str, Any], str]],
+) -> Published:
+    """`publish` for any data files: `write_data(staging)` writes them and returns their
+    paths relative to `staging` (e.g. class-per-subfolder PNGs and `labels.parquet`);
+    the version is the hash of their content."""
     for name in (*DATA_FILES, "report.html", "manifest.json"):  # left by a failed try
         (staging / name).unlink(missing_ok=True)
-    table.to_parquet(staging / "train.parquet", index=False)
-    provenance.to_parquet(staging / "provenance.parquet", index=False)
-    hashes = {name: sha256_file(staging / name) for name in DATA_FILES}
+    names = write_data(staging)
+    hashes = {name: sha256_file(staging / name) for name in names}
     content = hashlib.sha256(
         "".join(f"{n}:{h}\n" for n, h in sorted(hashes.items())).encode()
     ).hexdigest()

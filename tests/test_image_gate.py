@@ -1,0 +1,80 @@
+"""The image gate: the CNN is deterministic for a seed on the CPU, every configured
+candidate is trained and scored by the shared gate, and its settings are checked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from equipoise.dataspec import InputError
+from equipoise.flows.image_config import ImagesConfig
+from equipoise.flows.image_loading import prepare, read_images
+from equipoise.validation.image_gate import ImageGateSettings, run_image_gate
+from equipoise.validation.images.cnn import train_cnn
+
+
+@pytest.fixture(scope="module")
+def digits():
+    cfg = ImagesConfig(source="sklearn:digits", rare={"class": 3, "keep": 10})
+    return prepare(read_images(cfg.source), cfg, 0.25, seed=0)
+
+
+def test_cnn_is_deterministic_for_a_seed(digits):
+    args = (digits.X_train, digits.y_train, digits.schema.classes)
+    a = train_cnn(*args, seed=5, epochs=2).proba(digits.X_holdout)
+    b = train_cnn(*args, seed=5, epochs=2).proba(digits.X_holdout)
+    c = train_cnn(*args, seed=6, epochs=2).proba(digits.X_holdout)
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert np.allclose(a.sum(axis=1), 1.0)
+
+
+def test_every_candidate_is_scored_and_decided(digits):
+    rng = np.random.default_rng(0)
+    threes = digits.X_train[digits.y_train == 3]
+    extra = (threes[rng.integers(0, len(threes), 40)], np.full(40, 3))
+    settings = ImageGateSettings(epochs=3, bootstrap=200)
+    result = run_image_gate(
+        digits.schema.classes,
+        train=(digits.X_train, digits.y_train),
+        holdout=(digits.X_holdout, digits.y_holdout),
+        generated={"copies": extra},
+        augmented=extra,
+        settings=settings,
+        seed=0,
+    )
+    names = [r["candidate"] for r in result.board.to_records()]
+    assert sorted(names) == sorted([*settings.baselines, "copies"])
+    assert result.board.minority == 3  # the rarest *training* class, not the holdout's
+    data = result.to_dict()
+    assert data["decision"]["sentence"] == result.decision.sentence
+    assert all(0 <= r["value"] <= 1 for r in data["leaderboard"])
+
+
+def test_augment_baseline_is_skipped_without_images(digits):
+    result = run_image_gate(
+        digits.schema.classes,
+        train=(digits.X_train, digits.y_train),
+        holdout=(digits.X_holdout, digits.y_holdout),
+        generated={},
+        augmented=None,
+        settings=ImageGateSettings(
+            epochs=1, bootstrap=100, baselines=("none", "oversample_augment")
+        ),
+        seed=0,
+    )
+    assert [r["candidate"] for r in result.board.to_records()] == ["none"]
+    assert result.decision.publish is False
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"baselines": ("none", "smote")}, "unknown image baselines ['smote']"),
+        ({"models": ("logreg",)}, "models must be cnn"),
+        ({"epochs": 0}, "epochs must be a positive integer"),
+        ({"primary": "accuracy"}, "accuracy is never a gate metric"),
+    ],
+)
+def test_settings_are_checked(kwargs, message):
+    with pytest.raises(InputError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        ImageGateSettings(**kwargs)

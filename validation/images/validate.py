@@ -1,0 +1,245 @@
+"""`validate_images`: schema, fidelity and memorisation checks of synthetic images, per
+generated class, with the verdict and the images to keep (the tabular report type)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from equipoise.dataspec import ImageSchema, InputError
+from equipoise.dataspec.seeding import derive_seed
+from equipoise.validation.errors import ValidationFailed
+from equipoise.validation.images.cnn import TrainedCNN, train_cnn
+from equipoise.validation.images.fidelity import class_fidelity
+from equipoise.validation.images.memorisation import (
+    Nearest,
+    flatten,
+    memorisation_stats,
+    nearest_training,
+)
+from equipoise.validation.images.settings import ImageValidationSettings
+from equipoise.validation.images.table_suite import image_table, run_image_suites
+from equipoise.validation.report import ValidationReport
+from equipoise.validation.results import CheckResult, meets
+from equipoise.validation.sampling import capped, sample_note
+
+#: closest synthetic / training pairs kept for the report's grid
+PAIRS = 16
+#: synthetic images a class needs before its fidelity figures can fail the run (below,
+#: they are reported: judge agreement over 3 images says little)
+MIN_IMAGES = 10
+
+
+@dataclass
+class ImageValidationReport(ValidationReport):
+    """The tabular report plus what the image report shows: the closest synthetic /
+    training pairs (synthetic position, training position, pixel distance, ratio)."""
+
+    closest_pairs: list[tuple[int, int, float, float]] = field(default_factory=list)
+
+
+def validate_images(
+    schema: ImageSchema,
+    *,
+    train: tuple[np.ndarray, np.ndarray],
+    holdout: tuple[np.ndarray, np.ndarray],
+    synthetic: tuple[np.ndarray, np.ndarray],
+    settings: ImageValidationSettings | None = None,
+    seed: int = 0,
+    reports_dir: str | Path | None = None,
+    judge: TrainedCNN | None = None,
+) -> ImageValidationReport:
+    """Check synthetic images against the real training split (schema, fidelity in a
+    judge CNN's features, memorisation) and the holdout (the baseline of each figure).
+
+    Raises ValidationFailed when the synthetic images do not fit the schema (shape,
+    labels) and InputError for bad real images or settings; threshold failures are in
+    the report (`passed` False, `failures`)."""
+    started = time.perf_counter()
+    settings = ImageValidationSettings() if settings is None else settings
+    if not isinstance(settings, ImageValidationSettings):
+        raise InputError(f"settings must be ImageValidationSettings, got {type(settings)}")
+    X_train, y_train = np.asarray(train[0]), np.asarray(train[1])
+    X_hold, y_hold = np.asarray(holdout[0]), np.asarray(holdout[1])
+    X_syn, y_syn = np.asarray(synthetic[0]), np.asarray(synthetic[1])
+    schema.check(X_train, y_train, what="training images")
+    schema.check(X_hold, y_hold, what="holdout images")
+    timings: dict[str, float] = {}
+
+    # --- schema (GX over the image table) -------------------------------------------
+    real_table = image_table(X_train, y_train, [f"train-{i}" for i in range(len(y_train))])
+    syn_table = image_table(X_syn, y_syn, [f"synthetic-{i}" for i in range(len(y_syn))])
+    real_suite, suite = run_image_suites(
+        schema, real_table, syn_table, Path(reports_dir) if reports_dir else None, seed
+    )
+    timings["schema"] = real_suite.seconds + suite.seconds
+    if real_suite.structural or real_suite.drop.any():
+        raise InputError("the real training images break the image suite; check the loader")
+    if suite.structural:
+        raise ValidationFailed(
+            "synthetic images do not fit the image schema: " + "; ".join(suite.structural)
+            + "; fix the generator's output"
+        )  # fmt: skip
+    try:
+        schema.check(X_syn, y_syn, what="synthetic images")
+    except InputError as err:
+        raise ValidationFailed(err.message) from None
+    generated = [c for c in schema.classes if (y_syn == c).any()]
+    missing = [c for c in generated if not (y_train == c).any()]
+    if missing:
+        raise ValidationFailed(
+            f"there are synthetic images of classes {missing} that have no real training "
+            "images; a generator may only add images to classes it was fitted on"
+        )
+
+    # --- judge CNN and features ------------------------------------------------------
+    t = time.perf_counter()
+    if judge is None:
+        judge = train_cnn(
+            X_train, y_train, schema.classes, seed=derive_seed(seed, "validation", "judge"),
+            epochs=settings.judge_epochs, batch_size=settings.judge_batch_size,
+            loss="class_weight",
+        )  # fmt: skip
+    F_train, F_hold, F_syn = (judge.features(X) for X in (X_train, X_hold, X_syn))
+    # one scale for every feature-space statistic: unit mean square on the training images
+    # (KID's cubic kernel assumes features of order 1)
+    scale = float(np.sqrt(np.mean(F_train**2))) or 1.0
+    F_train, F_hold, F_syn = F_train / scale, F_hold / scale, F_syn / scale
+    pred_hold, pred_syn = judge.predict(X_hold), judge.predict(X_syn)
+    timings["judge"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    P_train = flatten(X_train)
+    k = settings.near_copy_neighbours
+    near_syn = nearest_training(P_train, F_train, flatten(X_syn), F_syn, k)
+    near_hold = nearest_training(P_train, F_train, flatten(X_hold), F_hold, k)
+    timings["nearest"] = time.perf_counter() - t
+
+    keep = ~suite.drop
+    checks: list[CheckResult] = []
+    notes: list[str] = []
+    classes: dict[Any, dict[str, Any]] = {}
+    rng = np.random.default_rng(derive_seed(seed, "validation", "fidelity"))
+    t = time.perf_counter()
+    for label in generated:
+        mine = y_syn == label
+        rows = np.flatnonzero(mine & ~suite.drop)
+        in_train, in_hold = y_train == label, y_hold == label
+        dropped = int((mine & suite.drop).sum())
+        checks.append(CheckResult("schema.images_dropped", label, dropped, None, None))
+        cap = settings.sample_images
+        r = np.flatnonzero(in_train)[capped(int(in_train.sum()), cap, rng)]
+        s = rows[capped(len(rows), cap, rng)]
+        h = np.flatnonzero(in_hold)[capped(int(in_hold.sum()), cap, rng)]
+        note = sample_note(f"class {label!r} fidelity", {"training": (len(r), in_train.sum()),
+                           "synthetic": (len(s), len(rows))})  # fmt: skip
+        if note:
+            notes.append(note)
+        agree = float((pred_syn[rows] == label).mean()) if len(rows) else None
+        agree_hold = float((pred_hold[in_hold] == label).mean()) if in_hold.any() else None
+        fid = class_fidelity(F_train[r], F_syn[s], agree, settings.pr_neighbours, rng)
+        fid_hold = class_fidelity(F_train[r], F_hold[h], agree_hold, settings.pr_neighbours, rng)
+        checks += _fidelity_checks(label, fid, fid_hold, settings, gated=len(rows) >= MIN_IMAGES)
+        if len(rows) < MIN_IMAGES:
+            notes.append(
+                f"class {label!r}: {len(rows)} synthetic images; its fidelity figures are "
+                f"reported, not gated (fewer than {MIN_IMAGES})"
+            )
+
+        syn_near = _subset(near_syn, rows)
+        hold_near = _subset(near_hold, np.flatnonzero(in_hold))
+        mem = memorisation_stats(syn_near, hold_near, settings.near_copy_ratio)
+        copies = rows[syn_near.ratio < settings.near_copy_ratio]
+        keep[copies] = False
+        excess = mem["near_copy_share"] - mem["holdout_near_copy_share"]
+        checks.append(
+            CheckResult(
+                "leakage.near_copy_share_excess", label, excess,
+                settings.max_near_copy_share, excess <= settings.max_near_copy_share,
+                setting="max_near_copy_share",
+                advice=(
+                    f"{mem['near_copy_share']:.0%} of the class's synthetic images are near "
+                    "copies of training images (ratio test); the generator memorises: "
+                    "train it less, on more images, or use another kind"
+                ),
+            )
+        )  # fmt: skip
+        checks.append(CheckResult("leakage.near_copies_removed", label, len(copies), None, None))
+        kept = int(keep[mine].sum())
+        classes[label] = {
+            "rows": {
+                "synthetic": int(mine.sum()),
+                "dropped_by_schema": dropped,
+                "removed_by_leakage": len(copies),
+                "kept": kept,
+                "real_train": int(in_train.sum()),
+                "real_holdout": int(in_hold.sum()),
+            },
+            "fidelity": {"synthetic": fid, "holdout": fid_hold},
+            "leakage": mem,
+        }
+    timings["per_class"] = time.perf_counter() - t
+    extra = [
+        f"rows.kept: class {c!r}: no synthetic image survived the schema and leakage checks"
+        for c, info in classes.items()
+        if info["rows"]["kept"] == 0
+    ]
+    order = np.argsort(near_syn.ratio, kind="stable")[:PAIRS]
+    pairs = [
+        (int(i), int(near_syn.pixel_index[i]), float(near_syn.pixel_distance[i]),
+         float(near_syn.ratio[i]))
+        for i in order
+    ]  # fmt: skip
+    timings["total"] = time.perf_counter() - started
+    schema_info = suite.to_dict() | {"real_training_images": real_suite.to_dict()}
+    return ImageValidationReport(
+        settings=settings,
+        keep=keep,
+        checks=checks,
+        schema=schema_info,
+        classes=classes,
+        notes=notes,
+        timings={k: round(v, 3) for k, v in timings.items()},
+        extra_failures=extra,
+        closest_pairs=pairs,
+    )
+
+
+def _subset(near: Nearest, rows: np.ndarray) -> Nearest:
+    return Nearest(
+        near.pixel_distance[rows], near.pixel_index[rows], near.ratio[rows],
+        near.feature_distance[rows],
+    )  # fmt: skip
+
+
+def _fidelity_checks(
+    label: Any, fid: dict, hold: dict, settings: ImageValidationSettings, *, gated: bool
+) -> list[CheckResult]:
+    """One check per statistic; thresholds that are None (or `gated` False) make it
+    informational."""
+    specs = (
+        ("judge_agreement", settings.min_judge_agreement, ">=", "min_judge_agreement",
+         "the judge CNN does not recognise the class in the synthetic images"),
+        ("fd", settings.max_fd, "<=", "max_fd", "the images are far from the real class"),
+        ("kid", settings.max_kid, "<=", "max_kid", "the images are far from the real class"),
+        ("precision", settings.min_precision, ">=", "min_precision",
+         "few synthetic images fall inside the real class's manifold"),
+        ("recall", None, ">=", None, ""),
+    )  # fmt: skip
+    out = []
+    for name, threshold, op, setting, advice in specs:
+        value = fid[name]
+        reference = hold[name]
+        threshold = threshold if gated else None
+        ref = f" (real holdout images: {reference:.3f})" if reference is not None else ""
+        out.append(
+            CheckResult(
+                f"fidelity.{name}", label, value, threshold, meets(value, threshold, op),
+                op=op, setting=setting, advice=advice + ref,
+            )
+        )  # fmt: skip
+    return out
