@@ -82,7 +82,7 @@ def kinds() -> None:
         role = "resampler" if issubclass(cls, Resampler) else "generator"
         params = ", ".join(f"{n}={p.default!r}" for n, p in registry.parameters(kind).items())
         doc = " ".join((cls.__doc__ or "").split("\n\n")[0].split())
-        typer.echo(f"{kind} ({role}): {doc}\n    params: {params or '-'}")
+        typer.echo(f"{kind} ({cls.modality} {role}): {doc}\n    params: {params or '-'}")
 
 
 @app.command()

@@ -19,6 +19,8 @@ ProgressCallback = Callable[[str, int, int], None]
 
 class _Base(ABC):
     kind: ClassVar[str]
+    #: what it makes: "table" rows or "image"s; the registry matches it to the schema
+    modality: ClassVar[str] = "table"
     #: what the user can pick instead when a class is too small for this method
     fallback: ClassVar[str] = "kind: random_oversample"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,8 @@ from equipoise.generators.base import ProgressCallback, _Base
 
 class ImageGenerator(_Base):
     """Learns from real images and creates new ones for the classes asked for."""
+
+    modality: ClassVar[str] = "image"
 
     #: images are never copies of real ones by design (augmentations transform them)
     copies_real_rows = False

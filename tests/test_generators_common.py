@@ -16,7 +16,7 @@ FAST_PARAMS = {
     "ctgan": {"epochs": 3, "batch_size": 100},
     "tvae": {"epochs": 3, "batch_size": 100},
 }
-KINDS = registry.known_kinds()
+KINDS = registry.known_kinds("table")  # image kinds: tests/test_image_generators_common.py
 GENERATORS = [k for k in KINDS if issubclass(registry.REGISTRY[k], Generator)]
 RESAMPLERS = [k for k in KINDS if issubclass(registry.REGISTRY[k], Resampler)]
 # smoten takes only all-categorical tables; it gets its own data below.

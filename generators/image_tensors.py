@@ -1,0 +1,131 @@
+"""Tensor plumbing shared by the image generators: uint8 (N, C, H, W) arrays to
+float tensors and back, padding to a size a network accepts and cropping back,
+seeded torch generators, the device to train on, and random affine warps.
+
+torch is imported inside each function so that importing the registry stays light.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import torch
+
+
+def to_signed(X: np.ndarray, device: Any = "cpu") -> torch.Tensor:
+    """uint8 pixels 0..255 as float32 in [-1, 1] (what diffusion and GANs train on)."""
+    import torch
+
+    return torch.from_numpy(np.asarray(X, dtype=np.float32)).to(device) / 127.5 - 1.0
+
+
+def from_signed(x: torch.Tensor) -> np.ndarray:
+    """Float pixels in [-1, 1] back to uint8 0..255 (clipped, rounded)."""
+    return from_unit((x.float() + 1.0) / 2.0)
+
+
+def to_unit(X: np.ndarray, device: Any = "cpu") -> torch.Tensor:
+    """uint8 pixels 0..255 as float32 in [0, 1] (what augmentations work on)."""
+    import torch
+
+    return torch.from_numpy(np.asarray(X, dtype=np.float32)).to(device) / 255.0
+
+
+def from_unit(x: torch.Tensor) -> np.ndarray:
+    """Float pixels in [0, 1] back to uint8 0..255 (clipped, rounded)."""
+    return (x.detach().float().clamp(0, 1) * 255.0).round().to("cpu").numpy().astype(np.uint8)
+
+
+def padded_size(height: int, width: int, multiple: int, *, square: bool = False) -> tuple[int, int]:
+    """The smallest (H, W) >= the image's that are multiples of `multiple` (square if asked)."""
+    up = lambda n: -(-n // multiple) * multiple  # noqa: E731
+    if square:
+        side = up(max(height, width))
+        return side, side
+    return up(height), up(width)
+
+
+def pad_to(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Pad (N, C, H, W) at the bottom/right to `size`, repeating the edge pixels."""
+    import torch.nn.functional as F
+
+    dh, dw = size[0] - x.shape[-2], size[1] - x.shape[-1]
+    if dh == 0 and dw == 0:
+        return x
+    left, top = dw // 2, dh // 2
+    return F.pad(x, (left, dw - left, top, dh - top), mode="replicate")
+
+
+def crop_to(x: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """Undo `pad_to`: the centre (height, width) window that `pad_to` padded around."""
+    top = (x.shape[-2] - height) // 2
+    left = (x.shape[-1] - width) // 2
+    return x[..., top : top + height, left : left + width]
+
+
+def seeded(seed: int, device: Any = "cpu") -> torch.Generator:
+    """A torch.Generator on `device` seeded with `seed` (no global RNG state touched)."""
+    import torch
+
+    return torch.Generator(device=device).manual_seed(int(seed))
+
+
+def pick_device(device: str) -> torch.device:
+    """`auto`: the GPU when torch sees one, else the CPU; otherwise the named device."""
+    import torch
+
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def uniform(n: int, low: float, high: float, gen: torch.Generator, device: Any) -> torch.Tensor:
+    """n floats uniform in [low, high), drawn from `gen`."""
+    import torch
+
+    return low + (high - low) * torch.rand(n, generator=gen, device=device)
+
+
+def affine_warp(
+    x: torch.Tensor,
+    *,
+    angle: torch.Tensor,
+    zoom: torch.Tensor,
+    shift: torch.Tensor,
+    mode: str = "bilinear",
+    padding: str = "zeros",
+) -> torch.Tensor:
+    """Move each image by its own rotation (radians, (N,)), zoom per axis ((N, 2) as x, y;
+    >1 enlarges, negative flips) and shift ((N, 2), a fraction of the image size).
+
+    Differentiable (GAN training uses it too); `padding` fills what comes from outside
+    the image (`zeros` is black for pixels in [0, 1]).
+    """
+    import torch
+    import torch.nn.functional as F
+
+    # affine_grid maps output coordinates in [-1, 1] to input coordinates, the inverse
+    # of the motion out = R Z in + 2 shift: in = Z^-1 R^T (out - 2 shift).
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    rot_t = torch.stack([torch.stack([cos, sin], -1), torch.stack([-sin, cos], -1)], -2)
+    inverse = rot_t / zoom.unsqueeze(-1)
+    offset = -(inverse @ (2 * shift).unsqueeze(-1))
+    theta = torch.cat([inverse, offset], dim=-1).to(x.dtype)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode=mode, padding_mode=padding, align_corners=False)
+
+
+def class_labels(counts: Mapping[Any, int], like: np.dtype) -> np.ndarray:
+    """counts[c] copies of each label c, in the dtype of the training labels."""
+    labels = [cls for cls, n in counts.items() for _ in range(n)]
+    return np.asarray(labels, dtype=like)
+
+
+def class_index(classes: tuple[Any, ...], y: np.ndarray) -> np.ndarray:
+    """Position of each label in `classes` (the conditioning index of a network)."""
+    lookup = {cls: i for i, cls in enumerate(classes)}
+    return np.asarray([lookup[v] for v in np.asarray(y).tolist()], dtype=np.int64)
