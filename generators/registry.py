@@ -12,6 +12,8 @@ from equipoise.generators import table_models as tm
 from equipoise.generators.base import Generator, Resampler
 from equipoise.generators.image_augment import Augment
 from equipoise.generators.image_base import ImageGenerator
+from equipoise.generators.image_diffusion import Diffusion
+from equipoise.generators.image_stylegan import StyleGAN
 
 REGISTRY: dict[str, type[Generator] | type[Resampler] | type[ImageGenerator]] = {
     cls.kind: cls
@@ -32,6 +34,8 @@ REGISTRY: dict[str, type[Generator] | type[Resampler] | type[ImageGenerator]] = 
         imb.ClusterCentroids,
         imb.Enn,
         Augment,
+        Diffusion,
+        StyleGAN,
     )
 }
 

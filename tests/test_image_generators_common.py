@@ -23,6 +23,18 @@ RGB_KINDS = [k for k in ("augment", "stylegan") if k in KINDS]
 RARE, RARE_COUNT = 3, 15
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """Tiny networks gain nothing from a second thread, and on a shared machine two
+    threads per process can spin-wait each other to a crawl."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def _digits(rgb: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Digits 0-3, 60 images each, digit 3 cut to 15: uint8 (N, 1, 8, 8), or, with `rgb`,
     (N, 3, 16, 16) upscaled and tinted by a per-image colour."""
@@ -181,3 +193,48 @@ def test_augment_refuses_all_ops_off_and_bad_strengths():
         registry.create("augment", schema, {"shift": 0.9})
     with pytest.raises(InputError, match="keep their sum at most 1"):
         registry.create("augment", schema, {"mixup": 0.7, "cutmix": 0.7})
+
+
+# -- diffusion specifics -----------------------------------------------------------------
+
+
+def test_diffusion_save_load_gives_the_same_images(tmp_path):
+    gen, *_ = _fitted_generator("diffusion")
+    folder = gen.save(tmp_path / "model")
+    assert (folder / "unet" / "diffusion_pytorch_model.safetensors").exists()
+    loaded = type(gen).load(folder)
+    assert loaded.params() == gen.params()
+    for a, b in zip(gen.sample(ASKED, seed=4), loaded.sample(ASKED, seed=4), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def _nearest_mean_agreement(Xs, ys, X, y) -> float:
+    """Share of images nearer (pixel space) to their own class's mean image than to others'."""
+    classes = np.unique(y)
+    means = np.stack([X[y == c].reshape((y == c).sum(), -1).mean(0) for c in classes])
+    flat = Xs.reshape(len(Xs), -1).astype(float)
+    nearest = classes[((flat[:, None] - means[None]) ** 2).sum(-1).argmin(1)]
+    return float((nearest == ys).mean())
+
+
+def test_diffusion_training_makes_class_like_images():
+    """On digits 0 and 1, ten epochs give images that sit with their own class (an
+    untrained, one-epoch model does not), whatever the sampler or guidance."""
+    X, y = _digits()
+    keep = y <= 1
+    X, y = X[keep], y[keep]
+    schema = infer_image_schema(X, y)
+    asked = {0: 50, 1: 50}
+
+    def trained(epochs, **sampling):
+        params = {"epochs": epochs, "steps": 10, "lr": 2e-3, **sampling}
+        return registry.create("diffusion", schema, params).fit(X, y, seed=0)
+
+    def agreement(gen):
+        return _nearest_mean_agreement(*gen.sample(asked, seed=1), X, y)
+
+    assert agreement(trained(1)) < 0.7
+    gen = trained(10)
+    assert agreement(gen) >= 0.8
+    gen.sampler, gen.guidance_scale = "dpm++", 2.0  # sampling settings apply at sample time
+    assert agreement(gen) >= 0.8
