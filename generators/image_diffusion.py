@@ -60,6 +60,7 @@ class Diffusion(ImageGenerator):
         label_dropout: float = 0.1,
         ema_decay: float = 0.999,
         device: str = "auto",
+        precision: Literal["bf16", "fp32"] = "bf16",
         compile: bool = False,
         sample_batch: int = 1024,
     ):
@@ -77,6 +78,7 @@ class Diffusion(ImageGenerator):
         self.label_dropout = float(label_dropout)
         self.ema_decay = float(ema_decay)
         self.device = device
+        self.precision = precision
         self.compile = bool(compile)
         self.sample_batch = int(sample_batch)
         self._check_params()
@@ -86,6 +88,8 @@ class Diffusion(ImageGenerator):
             raise InputError("diffusion: epochs, batch_size, steps and sample_batch must be >= 1")
         if self.sampler not in ("ddim", "dpm++"):
             raise InputError(f"diffusion: sampler {self.sampler!r} is not one of ddim, dpm++")
+        if self.precision not in ("bf16", "fp32"):
+            raise InputError(f"diffusion: precision {self.precision!r} is not one of bf16, fp32")
         if not self.block_out_channels or any(c % 8 for c in self.block_out_channels):
             raise InputError(
                 f"diffusion: block_out_channels {list(self.block_out_channels)} must be "
@@ -145,20 +149,27 @@ class Diffusion(ImageGenerator):
         )
 
     def _prepare(self, unet, device):
-        """Move to `device`; channels_last and (if asked) torch.compile on the GPU."""
+        """Move to `device`; channels_last on the GPU; torch.compile if asked."""
         import torch
 
         unet = unet.to(device)
         if device.type == "cuda":
             unet = unet.to(memory_format=torch.channels_last)
-        if self.compile:
-            unet = torch.compile(unet)
-        return unet
+        return torch.compile(unet) if self.compile else unet
+
+    def _runner(self):
+        """The UNet as sampling calls it: prepared (and compiled) once per compile setting."""
+        if getattr(self, "runner_key_", None) != self.compile:
+            self.runner_ = self._prepare(self.unet_, next(self.unet_.parameters()).device)
+            self.runner_key_ = self.compile
+        return self.runner_
 
     def _autocast(self, device):
+        """bf16 autocast on the GPU (unless precision: fp32); plain fp32 on the CPU."""
         import torch
 
-        return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+        on = device.type == "cuda" and self.precision == "bf16"
+        return torch.autocast(device.type, dtype=torch.bfloat16, enabled=on)
 
     # -- fit -----------------------------------------------------------------------
     def _fit(
@@ -173,7 +184,7 @@ class Diffusion(ImageGenerator):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(derive_seed(seed, "diffusion", "init"))
             unet = self._build_unet()
-        ema = EMAModel(unet.parameters(), decay=self.ema_decay, use_ema_warmup=True)
+        ema = EMAModel(unet.parameters(), decay=self.ema_decay, use_ema_warmup=True, foreach=True)
         model = self._prepare(unet, device)
         scheduler = self._noise_scheduler()
         images = pad_to(to_signed(X, device), self._size())
@@ -211,7 +222,6 @@ class Diffusion(ImageGenerator):
                 progress(self.kind, epoch, self.epochs)
         ema.copy_to(unet.parameters())
         self.unet_ = unet.eval()
-        self.model_ = model.eval()
 
     # -- sample --------------------------------------------------------------------
     def _sampling_scheduler(self):
@@ -245,6 +255,7 @@ class Diffusion(ImageGenerator):
         x = x * scheduler.init_noise_sigma
         cls = torch.full((n,), class_position, device=device, dtype=torch.long)
         guided = self.guidance_scale != 1.0
+        runner = self._runner()
         if guided:
             cls = torch.cat([cls, torch.full_like(cls, len(self.schema.classes))])
         with torch.inference_mode(), self._autocast(device):
@@ -252,7 +263,7 @@ class Diffusion(ImageGenerator):
                 model_in = scheduler.scale_model_input(torch.cat([x, x]) if guided else x, t)
                 if device.type == "cuda":
                     model_in = model_in.contiguous(memory_format=torch.channels_last)
-                eps = self.model_(model_in, t, class_labels=cls).sample.float()
+                eps = runner(model_in, t, class_labels=cls).sample.float()
                 if guided:
                     cond, uncond = eps.chunk(2)
                     eps = uncond + self.guidance_scale * (cond - uncond)
@@ -289,9 +300,8 @@ class Diffusion(ImageGenerator):
         gen.class_counts_ = {k: v for k, v in state["class_counts"]}
         gen.minority_classes_ = state["minority_classes"]
         gen.label_dtype_ = np.dtype(state["label_dtype"])
-        unet = UNet2DModel.from_pretrained(path / "unet").eval()
-        gen.unet_ = unet
-        gen.model_ = gen._prepare(unet, pick_device(gen.device)).eval()
+        unet = UNet2DModel.from_pretrained(path / "unet", low_cpu_mem_usage=False)
+        gen.unet_ = unet.to(pick_device(gen.device)).eval()
         return gen
 
 
