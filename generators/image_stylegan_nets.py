@@ -174,7 +174,9 @@ def minibatch_std(x: torch.Tensor, group: int = 4) -> torch.Tensor:
     discriminator sees when a batch lacks variety (StyleGAN's answer to mode collapse)."""
     n, c, h, w = x.shape
     g = math.gcd(group, n)
-    spread = x.view(g, n // g, c, h, w).std(0, unbiased=False).mean((1, 2, 3))  # (N / g,)
+    # sqrt(var + eps), not std(): std's gradient is NaN where a group does not vary
+    variance = x.view(g, n // g, c, h, w).var(0, unbiased=False)
+    spread = (variance + 1e-8).sqrt().mean((1, 2, 3))  # (N / g,)
     return torch.cat([x, spread.repeat(g).view(n, 1, 1, 1).expand(n, 1, h, w)], dim=1)
 
 
