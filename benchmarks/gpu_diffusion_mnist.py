@@ -115,11 +115,11 @@ def time_sampling(gen, n: int, **settings) -> tuple[dict, np.ndarray]:
     """images/s for one batch of n images of the rare digit (after one warm-up batch)."""
     for name, value in settings.items():
         setattr(gen, name, value)
-    position = gen.schema.classes.index(RARE)
-    gen.generate(position, n, seed=123)  # warm-up (and torch.compile)
+    positions = np.full(n, gen.schema.classes.index(RARE))
+    gen.generate(positions, seed=123)  # warm-up (and torch.compile)
     synchronize()
     start = time.perf_counter()
-    images = gen.generate(position, n, seed=7)
+    images = gen.generate(positions, seed=7)
     synchronize()
     seconds = time.perf_counter() - start
     return {**settings, "images": n, "seconds": round(seconds, 3),

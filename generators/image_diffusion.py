@@ -235,25 +235,27 @@ class Diffusion(ImageGenerator):
         return DDIMScheduler.from_config(config)
 
     def _sample(self, counts: dict[Any, int], *, seed: int) -> tuple[np.ndarray, np.ndarray]:
-        parts = []
-        for cls, n in counts.items():
-            index = self.schema.classes.index(cls)
-            for i, start in enumerate(range(0, n, self.sample_batch)):
-                size = min(self.sample_batch, n - start)
-                parts.append(self.generate(index, size, derive_seed(seed, "diffusion", cls, i)))
-        return np.concatenate(parts), class_labels(counts, self.label_dtype_)
+        """All asked classes share batches: one UNet call per step serves every class."""
+        y = class_labels(counts, self.label_dtype_)
+        positions = class_index(self.schema.classes, y)
+        parts = [
+            self.generate(positions[start : start + self.sample_batch], seed=derive_seed(seed, i))
+            for i, start in enumerate(range(0, len(y), self.sample_batch))
+        ]
+        return np.concatenate(parts), y
 
-    def generate(self, class_position: int, n: int, seed: int) -> np.ndarray:
-        """n uint8 images of the class at `class_position` in the schema (one batch)."""
+    def generate(self, class_positions: np.ndarray, *, seed: int) -> np.ndarray:
+        """One batch of uint8 images, one per entry of `class_positions` (a class's index
+        in the schema's classes)."""
         import torch
 
         device = next(self.unet_.parameters()).device
         scheduler = self._sampling_scheduler()
         scheduler.set_timesteps(self.steps, device=device)
         gen = seeded(seed, device)
-        x = torch.randn((n, self.schema.channels, *self._size()), generator=gen, device=device)
-        x = x * scheduler.init_noise_sigma
-        cls = torch.full((n,), class_position, device=device, dtype=torch.long)
+        cls = torch.as_tensor(np.asarray(class_positions), dtype=torch.long, device=device)
+        shape = (len(cls), self.schema.channels, *self._size())
+        x = torch.randn(shape, generator=gen, device=device) * scheduler.init_noise_sigma
         guided = self.guidance_scale != 1.0
         runner = self._runner()
         if guided:
