@@ -198,7 +198,7 @@ class Diffusion(ImageGenerator):
             progress(self.kind, 0, self.epochs)
         for epoch in range(1, self.epochs + 1):
             order = torch.randperm(len(images), generator=gen, device=device)
-            total = 0.0
+            total = torch.zeros((), device=device)  # summed on the device: no sync per step
             for start in range(0, len(order), self.batch_size):
                 batch = order[start : start + self.batch_size]
                 x0, cls = images[batch], labels[batch]
@@ -216,8 +216,8 @@ class Diffusion(ImageGenerator):
                 loss.backward()
                 optimizer.step()
                 ema.step(unet.parameters())
-                total += float(loss.detach()) * len(batch)
-            self.losses_.append(total / len(images))
+                total += loss.detach() * len(batch)
+            self.losses_.append(float(total) / len(images))
             if progress:
                 progress(self.kind, epoch, self.epochs)
         ema.copy_to(unet.parameters())
