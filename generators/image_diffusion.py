@@ -60,6 +60,7 @@ class Diffusion(ImageGenerator):
         label_dropout: float = 0.1,
         ema_decay: float = 0.999,
         device: str = "auto",
+        precision: Literal["bf16", "fp32"] = "bf16",
         compile: bool = False,
         sample_batch: int = 1024,
     ):
@@ -77,6 +78,7 @@ class Diffusion(ImageGenerator):
         self.label_dropout = float(label_dropout)
         self.ema_decay = float(ema_decay)
         self.device = device
+        self.precision = precision
         self.compile = bool(compile)
         self.sample_batch = int(sample_batch)
         self._check_params()
@@ -86,6 +88,8 @@ class Diffusion(ImageGenerator):
             raise InputError("diffusion: epochs, batch_size, steps and sample_batch must be >= 1")
         if self.sampler not in ("ddim", "dpm++"):
             raise InputError(f"diffusion: sampler {self.sampler!r} is not one of ddim, dpm++")
+        if self.precision not in ("bf16", "fp32"):
+            raise InputError(f"diffusion: precision {self.precision!r} is not one of bf16, fp32")
         if not self.block_out_channels or any(c % 8 for c in self.block_out_channels):
             raise InputError(
                 f"diffusion: block_out_channels {list(self.block_out_channels)} must be "
@@ -145,20 +149,27 @@ class Diffusion(ImageGenerator):
         )
 
     def _prepare(self, unet, device):
-        """Move to `device`; channels_last and (if asked) torch.compile on the GPU."""
+        """Move to `device`; channels_last on the GPU; torch.compile if asked."""
         import torch
 
         unet = unet.to(device)
         if device.type == "cuda":
             unet = unet.to(memory_format=torch.channels_last)
-        if self.compile:
-            unet = torch.compile(unet)
-        return unet
+        return torch.compile(unet) if self.compile else unet
+
+    def _runner(self):
+        """The UNet as sampling calls it: prepared (and compiled) once per compile setting."""
+        if getattr(self, "runner_key_", None) != self.compile:
+            self.runner_ = self._prepare(self.unet_, next(self.unet_.parameters()).device)
+            self.runner_key_ = self.compile
+        return self.runner_
 
     def _autocast(self, device):
+        """bf16 autocast on the GPU (unless precision: fp32); plain fp32 on the CPU."""
         import torch
 
-        return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+        on = device.type == "cuda" and self.precision == "bf16"
+        return torch.autocast(device.type, dtype=torch.bfloat16, enabled=on)
 
     # -- fit -----------------------------------------------------------------------
     def _fit(
@@ -173,7 +184,7 @@ class Diffusion(ImageGenerator):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(derive_seed(seed, "diffusion", "init"))
             unet = self._build_unet()
-        ema = EMAModel(unet.parameters(), decay=self.ema_decay, use_ema_warmup=True)
+        ema = EMAModel(unet.parameters(), decay=self.ema_decay, use_ema_warmup=True, foreach=True)
         model = self._prepare(unet, device)
         scheduler = self._noise_scheduler()
         images = pad_to(to_signed(X, device), self._size())
@@ -187,7 +198,7 @@ class Diffusion(ImageGenerator):
             progress(self.kind, 0, self.epochs)
         for epoch in range(1, self.epochs + 1):
             order = torch.randperm(len(images), generator=gen, device=device)
-            total = 0.0
+            total = torch.zeros((), device=device)  # summed on the device: no sync per step
             for start in range(0, len(order), self.batch_size):
                 batch = order[start : start + self.batch_size]
                 x0, cls = images[batch], labels[batch]
@@ -205,13 +216,12 @@ class Diffusion(ImageGenerator):
                 loss.backward()
                 optimizer.step()
                 ema.step(unet.parameters())
-                total += float(loss.detach()) * len(batch)
-            self.losses_.append(total / len(images))
+                total += loss.detach() * len(batch)
+            self.losses_.append(float(total) / len(images))
             if progress:
                 progress(self.kind, epoch, self.epochs)
         ema.copy_to(unet.parameters())
         self.unet_ = unet.eval()
-        self.model_ = model.eval()
 
     # -- sample --------------------------------------------------------------------
     def _sampling_scheduler(self):
@@ -225,26 +235,29 @@ class Diffusion(ImageGenerator):
         return DDIMScheduler.from_config(config)
 
     def _sample(self, counts: dict[Any, int], *, seed: int) -> tuple[np.ndarray, np.ndarray]:
-        parts = []
-        for cls, n in counts.items():
-            index = self.schema.classes.index(cls)
-            for i, start in enumerate(range(0, n, self.sample_batch)):
-                size = min(self.sample_batch, n - start)
-                parts.append(self.generate(index, size, derive_seed(seed, "diffusion", cls, i)))
-        return np.concatenate(parts), class_labels(counts, self.label_dtype_)
+        """All asked classes share batches: one UNet call per step serves every class."""
+        y = class_labels(counts, self.label_dtype_)
+        positions = class_index(self.schema.classes, y)
+        parts = [
+            self.generate(positions[start : start + self.sample_batch], seed=derive_seed(seed, i))
+            for i, start in enumerate(range(0, len(y), self.sample_batch))
+        ]
+        return np.concatenate(parts), y
 
-    def generate(self, class_position: int, n: int, seed: int) -> np.ndarray:
-        """n uint8 images of the class at `class_position` in the schema (one batch)."""
+    def generate(self, class_positions: np.ndarray, *, seed: int) -> np.ndarray:
+        """One batch of uint8 images, one per entry of `class_positions` (a class's index
+        in the schema's classes)."""
         import torch
 
         device = next(self.unet_.parameters()).device
         scheduler = self._sampling_scheduler()
         scheduler.set_timesteps(self.steps, device=device)
         gen = seeded(seed, device)
-        x = torch.randn((n, self.schema.channels, *self._size()), generator=gen, device=device)
-        x = x * scheduler.init_noise_sigma
-        cls = torch.full((n,), class_position, device=device, dtype=torch.long)
+        cls = torch.as_tensor(np.asarray(class_positions), dtype=torch.long, device=device)
+        shape = (len(cls), self.schema.channels, *self._size())
+        x = torch.randn(shape, generator=gen, device=device) * scheduler.init_noise_sigma
         guided = self.guidance_scale != 1.0
+        runner = self._runner()
         if guided:
             cls = torch.cat([cls, torch.full_like(cls, len(self.schema.classes))])
         with torch.inference_mode(), self._autocast(device):
@@ -252,7 +265,7 @@ class Diffusion(ImageGenerator):
                 model_in = scheduler.scale_model_input(torch.cat([x, x]) if guided else x, t)
                 if device.type == "cuda":
                     model_in = model_in.contiguous(memory_format=torch.channels_last)
-                eps = self.model_(model_in, t, class_labels=cls).sample.float()
+                eps = runner(model_in, t, class_labels=cls).sample.float()
                 if guided:
                     cond, uncond = eps.chunk(2)
                     eps = uncond + self.guidance_scale * (cond - uncond)
@@ -289,9 +302,8 @@ class Diffusion(ImageGenerator):
         gen.class_counts_ = {k: v for k, v in state["class_counts"]}
         gen.minority_classes_ = state["minority_classes"]
         gen.label_dtype_ = np.dtype(state["label_dtype"])
-        unet = UNet2DModel.from_pretrained(path / "unet").eval()
-        gen.unet_ = unet
-        gen.model_ = gen._prepare(unet, pick_device(gen.device)).eval()
+        unet = UNet2DModel.from_pretrained(path / "unet", low_cpu_mem_usage=False)
+        gen.unet_ = unet.to(pick_device(gen.device)).eval()
         return gen
 
 

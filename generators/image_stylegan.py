@@ -5,8 +5,8 @@ forbids reuse), after the StyleGAN2 paper (Karras et al. 2020):
 - generator: a mapping network (z and a class embedding -> style w), a learned
   constant 4x4 input, style-modulated 3x3 convolutions with weight demodulation,
   per-layer noise inputs with learned strength, and skip-connected toRGB layers;
-- discriminator: residual-free conv stack with a projection head for the class
-  (Miyato & Koyama 2018);
+- discriminator: a plain conv stack with a minibatch-std channel and a projection
+  head for the class (Miyato & Koyama 2018);
 - non-saturating logistic loss, lazy R1 penalty on real images every few steps,
   DiffAugment (Zhao et al. 2020: translation, cutout, brightness/contrast) on
   real and fake images alike so the discriminator does not overfit small classes;

@@ -169,9 +169,20 @@ class Generator(nn.Module):
         return self.synthesis(self.mapping(z, c), gen)
 
 
+def minibatch_std(x: torch.Tensor, group: int = 4) -> torch.Tensor:
+    """One more channel: the spread of features across a small group of images, so the
+    discriminator sees when a batch lacks variety (StyleGAN's answer to mode collapse)."""
+    n, c, h, w = x.shape
+    g = math.gcd(group, n)
+    # sqrt(var + eps), not std(): std's gradient is NaN where a group does not vary
+    variance = x.view(g, n // g, c, h, w).var(0, unbiased=False)
+    spread = (variance + 1e-8).sqrt().mean((1, 2, 3))  # (N / g,)
+    return torch.cat([x, spread.repeat(g).view(n, 1, 1, 1).expand(n, 1, h, w)], dim=1)
+
+
 class Discriminator(nn.Module):
-    """fromRGB, (conv, conv, downsample) per halving down to 4x4, then a feature vector
-    phi; the score is linear(phi) + <class embedding, phi> (projection discriminator)."""
+    """fromRGB, (conv, conv, downsample) per halving down to 4x4, minibatch std, then a
+    feature vector phi; the score is linear(phi) + <class embedding, phi> (projection)."""
 
     def __init__(self, cfg, n_classes: int, side: int):
         super().__init__()
@@ -182,7 +193,7 @@ class Discriminator(nn.Module):
         for level in range(levels, 0, -1):
             n_in, n_out = _channels(cfg.channels, level), _channels(cfg.channels, level - 1)
             self.blocks.append(nn.ModuleList([EqualConv(n_in, n_in, 3), EqualConv(n_in, n_out, 3)]))
-        self.last = EqualConv(cfg.channels, cfg.channels, 3)
+        self.last = EqualConv(cfg.channels + 1, cfg.channels, 3)
         self.features = EqualLinear(cfg.channels * 16, cfg.channels)
         self.score = EqualLinear(cfg.channels, 1)
         self.embed = nn.Embedding(n_classes, cfg.channels)
@@ -192,5 +203,5 @@ class Discriminator(nn.Module):
         x = _act(self.from_rgb(x))
         for first, second in self.blocks:
             x = F.avg_pool2d(_act(second(_act(first(x)))), 2)
-        phi = _act(self.features(_act(self.last(x)).flatten(1)))
+        phi = _act(self.features(_act(self.last(minibatch_std(x))).flatten(1)))
         return self.score(phi).squeeze(1) + (self.embed(c) * phi).sum(1)

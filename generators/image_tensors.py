@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from equipoise.dataspec import GenerationError
+
 if TYPE_CHECKING:
     import torch
 
@@ -36,8 +38,17 @@ def to_unit(X: np.ndarray, device: Any = "cpu") -> torch.Tensor:
 
 
 def from_unit(x: torch.Tensor) -> np.ndarray:
-    """Float pixels in [0, 1] back to uint8 0..255 (clipped, rounded)."""
-    return (x.detach().float().clamp(0, 1) * 255.0).round().to("cpu").numpy().astype(np.uint8)
+    """Float pixels in [0, 1] back to uint8 0..255 (clipped, rounded); a network that
+    diverged (NaN or inf pixels) raises GenerationError instead of making blank images."""
+    import torch
+
+    x = x.detach().float()
+    if not torch.isfinite(x).all():
+        raise GenerationError(
+            "the generator produced NaN or infinite pixels (training diverged); "
+            "lower params.lr or use kind: augment"
+        )
+    return (x.clamp(0, 1) * 255.0).round().to("cpu").numpy().astype(np.uint8)
 
 
 def padded_size(height: int, width: int, multiple: int, *, square: bool = False) -> tuple[int, int]:
