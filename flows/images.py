@@ -33,6 +33,7 @@ from equipoise.flows.tabular import (
     make_generator_task,
     sample_task,
 )
+from equipoise.flows.timing import Laps
 from equipoise.generators import registry
 from equipoise.validation import ValidationFailed
 from equipoise.validation.errors import GateRefused
@@ -81,12 +82,7 @@ def balance_images(config: ImageJobConfig) -> str:
     nothing is published unless it returns."""
     logger = get_run_logger()
     timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(step: str) -> None:
-        nonlocal clock
-        timings[step] = round(time.perf_counter() - clock, 3)
-        clock = time.perf_counter()
+    lap = Laps(timings)
 
     store = Path(config.output.store)
     publish.check_store_writable(store)

@@ -7,7 +7,6 @@ import dataclasses
 import json
 import platform
 import subprocess
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -26,6 +25,7 @@ from equipoise.flows import balance, fit_cache, handoff, loading, publish, repor
 from equipoise.flows.config import DataConfig, GeneratorConfig, JobConfig
 from equipoise.flows.progress import current_reporter
 from equipoise.flows.report import render_report
+from equipoise.flows.timing import Laps
 from equipoise.generators import Generator, Resampler, registry
 from equipoise.validation import ValidationFailed, ValidationReport, validate_synthetic
 from equipoise.validation.gate import GateDecision, GateRefused, Leaderboard, decide, run_tournament
@@ -183,12 +183,7 @@ def balance_tabular(config: JobConfig) -> str:
     ValidationFailed or GenerationError (exit 4); nothing is published unless it returns."""
     logger = get_run_logger()
     timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(step: str) -> None:
-        nonlocal clock
-        timings[step] = round(time.perf_counter() - clock, 3)
-        clock = time.perf_counter()
+    lap = Laps(timings)
 
     store = Path(config.output.store)
     publish.check_store_writable(store)

@@ -68,6 +68,24 @@ class _Base(ABC):
         """What to try when its rows fail validation (appended to the failure line)."""
         return ""
 
+    # -- shared checks of sample() (tables and images) ---------------------------
+    def _asked(self, counts: Mapping[Any, int]) -> dict[Any, int]:
+        """The positive counts asked for, after checking fit() ran and the classes exist."""
+        if not hasattr(self, "class_counts_"):
+            raise RuntimeError(f"{self.kind}: call fit() before sample()")
+        asked = {c: int(n) for c, n in counts.items() if int(n) > 0}
+        unknown = [c for c in asked if c not in self.class_counts_]
+        if unknown:
+            raise InputError(f"{self.kind}: asked for classes {unknown} it was not fitted on")
+        return asked
+
+    def _check_returned(self, y: Any, asked: Mapping[Any, int], unit: str) -> None:
+        """GenerationError unless exactly `asked[c]` of each class came back."""
+        got = pd.Series(y).value_counts()
+        short = {c: (int(got.get(c, 0)), n) for c, n in asked.items() if got.get(c, 0) != n}
+        if short:
+            raise GenerationError(f"{self.kind} returned {short} (got, asked) {unit} per class")
+
 
 class Generator(_Base):
     """Learns from real rows and creates new rows for the classes asked for."""
@@ -98,12 +116,7 @@ class Generator(_Base):
 
     def sample(self, counts: Mapping[Any, int], *, seed: int) -> tuple[pd.DataFrame, pd.Series]:
         """Exactly `counts[c]` new rows of each class c, in the real columns' dtypes."""
-        if not hasattr(self, "class_counts_"):
-            raise RuntimeError(f"{self.kind}: call fit() before sample()")
-        asked = {c: int(n) for c, n in counts.items() if int(n) > 0}
-        unknown = [c for c in asked if c not in self.class_counts_]
-        if unknown:
-            raise InputError(f"{self.kind}: asked for classes {unknown} it was not fitted on")
+        asked = self._asked(counts)
         if not asked:
             return self.schema.conform(pd.DataFrame(columns=self.schema.feature_names)), (
                 self.schema.conform_labels([])
@@ -111,10 +124,7 @@ class Generator(_Base):
         X, y = self._sample(asked, seed=seed)
         X = self.schema.conform(X.reset_index(drop=True))
         y = self.schema.conform_labels(y)
-        got = y.value_counts()
-        short = {c: (int(got.get(c, 0)), n) for c, n in asked.items() if got.get(c, 0) != n}
-        if short:
-            raise GenerationError(f"{self.kind} returned {short} (got, asked) rows per class")
+        self._check_returned(y, asked, "rows")
         return X, y
 
     @abstractmethod

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from equipoise.dataspec import GenerationError, ImageSchema, InputError
+from equipoise.dataspec import ImageSchema, InputError
 from equipoise.generators.base import ProgressCallback, _Base
 
 
@@ -49,19 +49,11 @@ class ImageGenerator(_Base):
 
     def sample(self, counts: Mapping[Any, int], *, seed: int) -> tuple[np.ndarray, np.ndarray]:
         """Exactly `counts[c]` new uint8 images of each class c, as (N, C, H, W)."""
-        if not hasattr(self, "class_counts_"):
-            raise RuntimeError(f"{self.kind}: call fit() before sample()")
-        asked = {c: int(n) for c, n in counts.items() if int(n) > 0}
-        unknown = [c for c in asked if c not in self.class_counts_]
-        if unknown:
-            raise InputError(f"{self.kind}: asked for classes {unknown} it was not fitted on")
+        asked = self._asked(counts)
         if not asked:
             return np.zeros((0, *self.schema.shape), np.uint8), np.array([], dtype=object)
         X, y = self.schema.conform(*self._sample(asked, seed=seed))
-        got = pd.Series(y).value_counts()
-        short = {c: (int(got.get(c, 0)), n) for c, n in asked.items() if got.get(c, 0) != n}
-        if short:
-            raise GenerationError(f"{self.kind} returned {short} (got, asked) images per class")
+        self._check_returned(y, asked, "images")
         return X, y
 
     @abstractmethod
