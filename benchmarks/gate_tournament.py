@@ -55,8 +55,8 @@ def _german_csv(folder: Path) -> str:
 
 
 def run(out: Path, seeds: list[int], names: list[str], generators: list[str]) -> None:
-    from equipoise.flows.config import load_config
     from equipoise.flows.tabular import balance_tabular
+    from equipoise.pipeline.config import load_config
 
     work = Path(tempfile.mkdtemp(prefix="equipoise-gate-bench-"))
     done = set()

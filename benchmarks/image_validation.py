@@ -23,10 +23,10 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 import numpy as np
 
-from equipoise.flows.image_config import ImagesConfig
-from equipoise.flows.image_loading import prepare, read_images
 from equipoise.generators import registry
-from equipoise.validation.image_gate import ImageGateSettings, run_image_gate
+from equipoise.pipeline.images.config import ImagesConfig
+from equipoise.pipeline.images.loading import prepare, read_images
+from equipoise.validation.gate.images import ImageGateSettings, run_image_gate
 from equipoise.validation.images import validate_images
 
 RARE, OTHER, N = 3, 8, 120

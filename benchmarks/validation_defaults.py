@@ -22,8 +22,8 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from equipoise.dataspec import infer_schema
-from equipoise.flows.loading import read_source
 from equipoise.generators.registry import create
+from equipoise.pipeline.tables.loading import read_source
 from equipoise.validation import ValidationSettings, validate_synthetic
 
 DATASETS = {

@@ -1,4 +1,10 @@
-"""Error types that carry a one-line message naming the fix, and an exit code."""
+"""Every error that ends a run with an exit code, in one place: each carries a one-line
+message that names the fix. Exit codes: 2 bad input or config · 3 the gate refused ·
+4 validation or generation failed · 5 published, but a hand-off failed."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 
 class EquipoiseError(Exception):
@@ -20,7 +26,35 @@ class InputError(EquipoiseError):
     exit_code = 2
 
 
+class GateRefused(EquipoiseError):
+    """No synthetic set beat the best baseline on the real holdout (exit 3, nothing
+    published); the message is the decision in one sentence, `report` the folder that
+    holds the run's report and gate results (None when none was written)."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, report: Path | None = None):
+        super().__init__(message)
+        self.report = report
+
+
 class GenerationError(EquipoiseError):
     """A generator could not produce what was asked of it (exit 4, nothing published)."""
 
     exit_code = 4
+
+
+class ValidationFailed(EquipoiseError):
+    """Synthetic rows failed a check that cannot be repaired by dropping rows (exit 4).
+
+    Raised for structural problems of the synthetic frame (missing, extra or reordered
+    columns, wrong dtypes, missing values where the real column has none, unknown labels,
+    no rows); threshold failures are returned in the report instead (`passed` is False)."""
+
+    exit_code = 4
+
+
+class HandoffError(EquipoiseError):
+    """The version is published but a hand-off failed (exit 5); rerun `equipoise publish`."""
+
+    exit_code = 5

@@ -5,7 +5,7 @@ resized or padded by an explicit config rule before it gets here, never silently
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -15,6 +15,9 @@ from equipoise.dataspec.errors import GenerationError, InputError
 @dataclass(frozen=True)
 class ImageSchema:
     """Size, channels and classes of an image dataset (pixels: uint8, 0..255)."""
+
+    #: the modality whose generators, checks and gate read this schema
+    modality: ClassVar[str] = "image"
 
     height: int
     width: int

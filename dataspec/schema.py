@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,9 @@ class ColumnSpec:
 @dataclass(frozen=True)
 class TableSchema:
     """Feature columns (input order), the label column and its classes."""
+
+    #: the modality whose generators, checks and gate read this schema
+    modality: ClassVar[str] = "table"
 
     columns: tuple[ColumnSpec, ...]
     label: str

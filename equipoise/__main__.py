@@ -1,3 +1,3 @@
-from equipoise.flows.cli import main
+from equipoise.cli import main
 
 main()

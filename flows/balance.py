@@ -1,113 +1,309 @@
-"""How many rows each class gets, and the merge of real and synthetic rows into
-the published table and its provenance."""
+"""The one Prefect flow of every modality: load, split, fit, sample, validate, gate,
+merge + publish, hand off, artifacts. Each step is a task wrapping a plain function of
+the pipeline (`pipeline/`), the store (`store/`), the generators and validation; what
+differs between tables, images, ... comes from the job's `Modality` plug-in."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+import json
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 
-from equipoise.flows.loading import RealData, Split
-
-
-def class_counts(y: pd.Series) -> dict[Any, int]:
-    return {k: int(v) for k, v in pd.Series(y).value_counts().sort_index().items()}
-
-
-def synthetic_counts(counts: Mapping[Any, int], target_ratio: float) -> dict[Any, int]:
-    """New rows per class so that each class reaches target_ratio × the largest class."""
-    target = math.ceil(target_ratio * max(counts.values()))
-    return {c: max(0, target - n) for c, n in counts.items() if target > n}
-
-
-#: extra rows sampled per class so that rows dropped by validation can be replaced
-SPARE_SHARE = 0.25
-
-
-def with_spare(asked: Mapping[Any, int]) -> dict[Any, int]:
-    """The counts to sample: what is asked plus a spare share for validation to drop."""
-    return {c: n + math.ceil(SPARE_SHARE * n) for c, n in asked.items()}
-
-
-def accept(keep: np.ndarray, y: pd.Series, asked: Mapping[Any, int]) -> np.ndarray:
-    """Of the rows validation kept, the first `asked[c]` of each class c."""
-    keep = np.asarray(keep, dtype=bool).copy()
-    labels = pd.Series(y).to_numpy()
-    for cls, n in asked.items():
-        kept = np.flatnonzero(keep & (labels == cls))
-        keep[kept[n:]] = False
-    return keep
+from equipoise.dataspec import GateRefused, ValidationFailed
+from equipoise.dataspec.seeding import derive_seed
+from equipoise.flows import fitting, runners
+from equipoise.flows.progress import current_reporter
+from equipoise.generators import Generator, Resampler, registry
+from equipoise.pipeline import balance as counts
+from equipoise.pipeline.candidates import Candidate, accept, candidate_seed
+from equipoise.pipeline.config import JobConfig
+from equipoise.pipeline.manifest import build_manifest
+from equipoise.pipeline.modalities import modality
+from equipoise.pipeline.modality import Modality, Prepared, Written
+from equipoise.pipeline.timing import Laps
+from equipoise.reports import figures
+from equipoise.reports.render import render_report
+from equipoise.store import handoff, versions
+from equipoise.validation.gate import Arena, decide, run_gate
 
 
-def shortfall(y: pd.Series, asked: Mapping[Any, int]) -> dict[Any, int]:
-    """Rows per class still missing after validation removed some."""
-    got = class_counts(y)
-    return {c: n - got.get(c, 0) for c, n in asked.items() if got.get(c, 0) < n}
+def _task(fn, name: str):
+    # Inputs are data and fitted models: no caching, no result persistence.
+    return task(fn, name=name, cache_policy=NO_CACHE, persist_result=False)
 
 
-def head_per_class(
-    X: pd.DataFrame, y: pd.Series, counts: Mapping[Any, int]
-) -> tuple[pd.DataFrame, pd.Series]:
-    """The first `counts[c]` rows of each class c (fewer if there are fewer)."""
-    labels = pd.Series(y).reset_index(drop=True)
-    keep = np.zeros(len(labels), dtype=bool)
-    for cls, n in counts.items():
-        keep[np.flatnonzero((labels == cls).to_numpy())[:n]] = True
-    return X.reset_index(drop=True)[keep].reset_index(drop=True), labels[keep].reset_index(
-        drop=True
-    )
+def _load(mod: Modality, job: JobConfig) -> Any:
+    return mod.load(job)
 
 
-def undersample_targets(counts: Mapping[Any, int], target_ratio: float) -> dict[Any, int]:
-    """Rows per class to keep so that the smallest is target_ratio × every larger class."""
-    cap = math.ceil(min(counts.values()) / target_ratio)
-    return {c: min(n, cap) for c, n in counts.items()}
+def _split(mod: Modality, raw: Any, job: JobConfig) -> Prepared:
+    return mod.split(raw, job)
 
 
-def merge(
-    real: RealData,
-    split: Split,
-    synthetic: tuple[pd.DataFrame, pd.Series] | None,
-    generator: str,
-    kept_real: np.ndarray | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The published table (input columns only) and one provenance row per table row.
+def _make_generator(kind: str, params: dict, schema: Any) -> Generator | Resampler:
+    return registry.create(kind, schema, params)
 
-    Real rows keep their input order (all of them, or `kept_real` positions for a
-    resampler); accepted synthetic rows follow.
-    """
-    frame = real.frame if kept_real is None else real.frame.iloc[kept_real]
-    split_of = pd.Series("train", index=real.frame.index)
-    split_of.loc[split.holdout_index] = "holdout"
-    provenance = pd.DataFrame(
-        {
-            "origin": "real",
-            "split": split_of.loc[frame.index].to_numpy(),
-            "generator": None,
-            "source_row": frame.index.to_numpy(dtype="int64"),
-        }
-    )
-    table = frame.reset_index(drop=True)
-    if synthetic is not None and len(synthetic[1]):
-        new = real.schema.join_xy(*synthetic)
-        table = pd.concat([table, new], ignore_index=True)
-        provenance = pd.concat(
-            [
-                provenance,
-                pd.DataFrame(
-                    {
-                        "origin": "synthetic",
-                        "split": None,
-                        "generator": generator,
-                        "source_row": pd.array([None] * len(new), dtype="Int64"),
-                    }
-                ),
-            ],
-            ignore_index=True,
+
+def _sample(generator: Generator, asked: dict, seed: int) -> tuple[Any, Any]:
+    return generator.sample(asked, seed=seed)
+
+
+def _validate(mod: Modality, schema: Any, **kwargs: Any):
+    return mod.validate(schema, **kwargs)
+
+
+def _resample(resampler: Resampler, rows: tuple[Any, Any], targets: dict, seed: int):
+    return resampler.select(*rows, targets, seed=seed)
+
+
+def _gate(arena: Arena, synthetic_sets: dict[str, Any], settings: Any):
+    logger = get_run_logger()
+    board = run_gate(arena, synthetic_sets, progress=current_reporter(logger))
+    for item in board.skipped:
+        logger.warning("gate: %(candidate)s · %(model)s could not be trained: %(error)s", item)
+    decision = decide(board, settings)
+    logger.info("gate: %s", decision.sentence)
+    return board, decision
+
+
+def _publish(staging: Path, mod: Modality, data: Prepared, winner: Candidate, finish):
+    written: list[Written] = []
+
+    def write(folder: Path) -> list[str]:
+        written.append(mod.write_version(folder, data, winner))
+        return written[-1].files
+
+    return versions.publish_files(staging, write, lambda v, h: finish(v, h, written[-1]))
+
+
+load_task = _task(_load, "load").with_options(**runners.io_task_options())
+split_task = _task(_split, "split")
+make_generator_task = _task(_make_generator, "make-generator")
+sample_task = _task(_sample, "sample")
+validate_task = _task(_validate, "validate")
+resample_task = _task(_resample, "resample")
+gate_task = _task(_gate, "gate")
+publish_task = _task(_publish, "merge-publish").with_options(**runners.io_task_options())
+handoff_task = _task(handoff.hand_off_all, "hand-off")
+
+
+@flow(name="balance", flow_run_name="{job.MODALITY}-{job.dataset_name}", log_prints=False)
+def balance(job: JobConfig) -> str:
+    """Load, split, fit, sample, validate, gate, merge and publish one dataset of any
+    modality; returns the published version's folder. Raises InputError (exit 2),
+    GateRefused (exit 3), ValidationFailed or GenerationError (exit 4); nothing is
+    published unless it returns."""
+    logger = get_run_logger()
+    mod = modality(job.MODALITY)
+    timings: dict[str, float] = {}
+    lap = Laps(timings)
+
+    store = Path(job.output.store)
+    versions.check_store_writable(store)
+    handoff.check(job.handoff, store)
+    raw = load_task(mod, job)
+    data = split_task(mod, raw, job)
+    generators = [make_generator_task(g.kind, g.params, data.schema) for g in job.generators]
+    lap("load_split")
+    logger.info("%s", mod.describe(data))
+
+    staging = versions.new_staging(store, job.dataset_name)
+    try:
+        # Every fit at once: in parallel on the configured task runner; cached fits reused.
+        seeds = [derive_seed(candidate_seed(job, name), "fit") for name in job.generator_names]
+        generators = fitting.fit_all(
+            generators, data.X_train, data.y_train, seeds, store, reuse=job.output.cache_fits
         )
-    provenance["source_row"] = provenance["source_row"].astype("Int64")
-    provenance.insert(0, "row", np.arange(len(provenance), dtype="int64"))
-    return table[list(real.schema.column_order)], provenance
+        lap("fit")
+        candidates = []
+        for name, generator in zip(job.generator_names, generators, strict=True):
+            reports = staging / "reports" / (name if len(generators) > 1 else "")
+            candidates.append(_candidate(name, generator, job, mod, data, reports))
+            lap(f"generate:{name}")
+        usable = [c for c in candidates if c.failure is None]
+        if not usable:
+            raise ValidationFailed("; ".join(c.failure for c in candidates if c.failure))
+        arena = Arena(
+            mod.name, data.schema, (data.X_train, data.y_train), (data.X_holdout, data.y_holdout),
+            job.gate, derive_seed(job.seed, "gate"),  # type: ignore[attr-defined]
+            competing=tuple(c.generator.kind for c in usable),
+            synthesize=_synthesizer(data),
+        )  # fmt: skip
+        board, decision = gate_task(
+            arena,
+            {c.name: c.gate_set for c in usable},
+            job.gate,  # type: ignore[attr-defined]
+        )
+        lap("gate")
+        if not decision.publish and job.gate.mode == "enforce":  # type: ignore[attr-defined]
+            best = next(c for c in candidates if c.name == board.best("synthetic").candidate.name)
+            folder = _refusal_report(job, mod, data, best, candidates, board, decision, timings)
+            raise GateRefused(f"the gate refused: {decision.sentence} (report: {folder})", folder)
+        winner_name = decision.winner or board.best("synthetic").candidate.name
+        winner = next(c for c in usable if c.name == winner_name)
+
+        def finish(version: str, hashes: dict[str, str], written: Written):
+            manifest = build_manifest(
+                job, mod, data, winner, candidates, written, board, decision, timings,
+                _flow_run_id(),
+            )  # fmt: skip
+            manifest["files_data"] = hashes
+            return manifest, _report(mod, data, winner, {**manifest, "version": version},
+                                     version, board, staging)  # fmt: skip
+
+        published = publish_task(staging, mod, data, winner, finish)
+    except BaseException:
+        versions.discard(staging)
+        raise
+    lap("publish")
+    handoff_task(job.handoff, published.path)
+    _artifacts(job, mod, published, winner, board, decision)
+    logger.info(
+        "%s version %s at %s",
+        "published" if published.created else "already published (same content)",
+        published.version,
+        published.path,
+    )
+    return str(published.path)
+
+
+def _candidate(
+    name: str,
+    generator: Generator | Resampler,
+    job: JobConfig,
+    mod: Modality,
+    data: Prepared,
+    reports_dir: Path,
+) -> Candidate:
+    """Sample and validate one fitted generator (or run one resampler)."""
+    logger = get_run_logger()
+    ratio = job.balance.target_ratio
+    seed = candidate_seed(job, name)
+    train_counts = counts.class_counts(pd.Series(data.y_train))
+    cand = Candidate(name, generator)
+    if isinstance(generator, Resampler):
+        targets = counts.undersample_targets(mod.balance_counts(data), ratio)
+        rows = mod.all_rows(data)
+        cand.kept_real = resample_task(generator, rows, targets, derive_seed(seed, "resample"))
+        cand.gate_set = generator.resample(
+            data.X_train, data.y_train, counts.undersample_targets(train_counts, ratio),
+            seed=derive_seed(seed, "resample"),
+        )  # fmt: skip
+        return cand
+    asked = counts.synthetic_counts(mod.balance_counts(data), ratio)
+    logger.info("%s: synthetic %s to make per class: %s", name, mod.unit, asked)
+    samples = sample_task(generator, counts.with_spare(asked), derive_seed(seed, "sample"))
+    cand.sampled = len(samples[1])
+    settings = mod.validation_settings(job, generator)
+    validation = validate_task(
+        mod, data.schema,
+        train=(data.X_train, data.y_train), holdout=(data.X_holdout, data.y_holdout),
+        synthetic=samples, settings=settings, seed=derive_seed(seed, "validate"),
+        reports_dir=reports_dir,
+    )  # fmt: skip
+    short = accept(
+        cand, samples, validation, asked, (data.X_train, data.y_train),
+        counts.synthetic_counts(train_counts, ratio),
+    )  # fmt: skip
+    if cand.failure:
+        logger.warning(cand.failure)
+    elif short:
+        logger.warning(
+            "%s: validation removed more %s than the spare; short of the target by %s "
+            "(see the manifest's validation section for why)", name, mod.unit, short,
+        )  # fmt: skip
+    return cand
+
+
+def _synthesizer(data: Prepared):
+    """The gate's hook for baselines made by a generator (images: oversampling with
+    augmentation): that kind fitted on the real training split."""
+
+    def synthesize(kind: str, asked: dict, seed: int):
+        generator = registry.create(kind, data.schema)
+        generator.fit(data.X_train, data.y_train, seed=derive_seed(seed, "fit"))
+        return generator.sample(asked, seed=derive_seed(seed, "sample"))
+
+    return synthesize
+
+
+def _report(mod, data, winner, manifest, version, board, staging: Path | None) -> str:
+    docs = (
+        sorted(str(p.relative_to(staging)) for p in (staging / "reports").rglob("index.html"))
+        if staging is not None
+        else []
+    )
+    counted = manifest["class_counts"]
+    block = mod.report_block(data, winner, manifest)
+    return render_report(
+        manifest, version, unit=mod.unit, block_template=block.template, block=block.context,
+        figures={
+            "class_counts": figures.class_counts(
+                counted["input"], counted["published"] if manifest["rows"]["published"] else None
+            ),
+            "pr_curves": figures.pr_curves(board),
+        },
+        validation_rows=winner.validation.summary_rows() if winner.validation else [],
+        docs=docs,
+    )  # fmt: skip
+
+
+def _refusal_report(job, mod, data, best, candidates, board, decision, timings) -> Path:
+    """The report and gate results of a run that publishes nothing, in `output.runs`."""
+    manifest = build_manifest(
+        job, mod, data, best, candidates, None, board, decision, timings, _flow_run_id()
+    )
+    run_id = manifest["prefect_flow_run_id"] or datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    folder = Path(job.output.runs) / versions.safe_name(job.dataset_name) / run_id
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "gate.json").write_text(json.dumps(manifest, indent=2, default=str))
+    (folder / "report.html").write_text(_report(mod, data, best, manifest, None, board, None))
+    return folder
+
+
+def _flow_run_id() -> str | None:
+    from prefect.runtime import flow_run
+
+    return str(flow_run.id) if flow_run.id else None
+
+
+def _artifacts(job, mod: Modality, published, winner: Candidate, board, decision) -> None:
+    manifest = json.loads((published.path / "manifest.json").read_text())
+    counted = manifest["class_counts"]
+    rows = [
+        {"class": c, "real": n, "synthetic": counted["synthetic"].get(c, 0),
+         "published": counted["published"].get(c, 0)}
+        for c, n in counted["input"].items()
+    ]  # fmt: skip
+    create_table_artifact(rows, key="class-counts", description="Class counts before and after")
+    create_table_artifact(
+        [
+            {
+                k: r[k]
+                for k in ("rank", "candidate", "family", "model", "value", "ci_low", "ci_high")
+            }
+            for r in board.to_records()
+        ],
+        key="gate-leaderboard",
+        description=f"Gate leaderboard ({job.gate.primary} on the real holdout)",  # type: ignore[attr-defined]
+    )
+    n = manifest["rows"]
+    lines = [
+        f"# {versions.safe_name(job.dataset_name)} · version `{published.version}` ({mod.name})",
+        "",
+        f"**Gate:** {decision.sentence}",
+        "",
+        f"- generators: {', '.join(job.generator_names)}; published: `{winner.name}`; "
+        f"seed {job.seed}",
+        f"- {mod.unit}: {n['real_input']} real, {winner.sampled} synthetic sampled, "
+        f"{n['synthetic_published']} accepted, {n['published']} published",
+        f"- validation: {'passed' if winner.validation else 'n/a (real rows only)'}",
+        f"- folder: `{published.path}`",
+    ]
+    create_markdown_artifact("\n".join(lines), key="summary", description="equipoise run")

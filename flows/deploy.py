@@ -19,8 +19,8 @@ import yaml
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
-from equipoise.dataspec import InputError
-from equipoise.validation.errors import GateRefused
+from equipoise.dataspec import GateRefused, InputError
+from equipoise.pipeline.config import JobConfig, load_job
 
 ENTRY_FLOW = "equipoise"
 ENTRYPOINT = "equipoise.flows.deploy.equipoise_job"
@@ -33,19 +33,9 @@ def equipoise_job(config: str, overrides: list[str] | None = None) -> dict[str, 
 
     {"outcome": "published", "path": ...} or {"outcome": "refused", "decision": ...}.
     """
-    from equipoise.flows.image_config import ImageJobConfig, load_job
-    from equipoise.flows.runners import with_runner
-
     job = load_job(Path(config), overrides=list(overrides or []))
     try:
-        if isinstance(job, ImageJobConfig):
-            from equipoise.flows.images import balance_images
-
-            path = balance_images(job)
-        else:
-            from equipoise.flows.tabular import balance_tabular
-
-            path = with_runner(balance_tabular, job.runner)(job)
+        path = run_job(job)
     except GateRefused as error:
         create_markdown_artifact(
             f"# gate refused: nothing published\n\n{error.message}\n\nconfig: `{config}`",
@@ -59,6 +49,18 @@ def equipoise_job(config: str, overrides: list[str] | None = None) -> dict[str, 
         description="equipoise gate decision",
     )
     return {"outcome": "published", "path": path}
+
+
+def run_job(job: JobConfig) -> str:
+    """Run a job of any modality through the one flow, on the task runner its `runner:`
+    names, tagged with its modality; returns the published version's folder."""
+    from prefect import tags
+
+    from equipoise.flows.balance import balance
+    from equipoise.flows.runners import with_runner
+
+    with tags(f"modality:{job.MODALITY}"):
+        return with_runner(balance, job.runner)(job)
 
 
 # --------------------------------------------------------------------------- prefect.yaml
@@ -83,8 +85,6 @@ def deployments(entries: Sequence[dict[str, Any]], *, work_pool: str | None) -> 
     """RunnerDeployments of the entry flow; each config is validated first (exit 2)."""
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
-
-    from equipoise.flows.image_config import load_job
 
     result = []
     for entry in entries:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from prefect import Flow
     from prefect.task_runners import TaskRunner
 
-    from equipoise.flows.config import RunnerConfig
+    from equipoise.pipeline.config import RunnerConfig
 
 F = TypeVar("F", bound="Flow[Any, Any]")
 

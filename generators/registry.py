@@ -1,56 +1,42 @@
-"""One registry of every generator and resampler, keyed by the config's `kind`."""
+"""One registry of every generator and resampler, keyed by the config's `kind`: the
+kinds each modality subpackage (`tables/`, `images/`, ...) lists in its `KINDS`."""
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from equipoise.dataspec import ImageSchema, InputError, TableSchema
-from equipoise.generators import imblearn_family as imb
-from equipoise.generators import table_models as tm
-from equipoise.generators.base import Generator, Resampler
-from equipoise.generators.image_augment import Augment
-from equipoise.generators.image_base import ImageGenerator
-from equipoise.generators.image_diffusion import Diffusion
-from equipoise.generators.image_stylegan import StyleGAN
+from equipoise.dataspec import InputError
+from equipoise.generators.base import Sampler
 
-REGISTRY: dict[str, type[Generator] | type[Resampler] | type[ImageGenerator]] = {
-    cls.kind: cls
-    for cls in (
-        tm.CTGAN,
-        tm.GaussianCopula,
-        tm.TVAE,
-        imb.RandomOversample,
-        imb.Smote,
-        imb.SmoteNC,
-        imb.SmoteN,
-        imb.Adasyn,
-        imb.BorderlineSmote,
-        imb.SvmSmote,
-        imb.RandomUndersample,
-        imb.Tomek,
-        imb.NearMiss,
-        imb.ClusterCentroids,
-        imb.Enn,
-        Augment,
-        Diffusion,
-        StyleGAN,
-    )
-}
+
+def _collect() -> dict[str, type[Sampler]]:
+    """The kinds of every modality subpackage of `equipoise.generators`."""
+    found: dict[str, type[Sampler]] = {}
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if not info.ispkg:
+            continue
+        package = importlib.import_module(f"{__package__}.{info.name}")
+        for cls in getattr(package, "KINDS", ()):
+            if cls.kind in found:
+                raise RuntimeError(f"generator kind {cls.kind!r} is registered twice")
+            found[cls.kind] = cls
+    return found
+
+
+REGISTRY: dict[str, type[Sampler]] = _collect()
 
 
 def known_kinds(modality: str | None = None) -> list[str]:
-    """Every kind, or those that make `modality` ("table" or "image")."""
+    """Every kind, or those of `modality` ("table", "image", ...)."""
     return [k for k, cls in REGISTRY.items() if modality in (None, cls.modality)]
 
 
-def modality_of(schema: TableSchema | ImageSchema) -> str:
-    """ "image" for an ImageSchema, "table" otherwise."""
-    return "image" if isinstance(schema, ImageSchema) else "table"
-
-
-def generator_class(kind: str) -> type[Generator] | type[Resampler]:
+def generator_class(kind: str) -> type[Sampler]:
     try:
         return REGISTRY[kind]
     except KeyError:
@@ -65,14 +51,15 @@ def parameters(kind: str) -> dict[str, inspect.Parameter]:
     return {name: p for name, p in signature.parameters.items() if p.kind is p.KEYWORD_ONLY}
 
 
-def create(kind: str, schema: TableSchema | ImageSchema, params: Mapping[str, Any] | None = None):
-    """A generator or resampler of `kind` for `schema`, with validated keyword params."""
+def create(kind: str, schema: Any, params: Mapping[str, Any] | None = None):
+    """A generator or resampler of `kind` for data of `schema` (whose `modality` must be
+    the kind's), with validated keyword params."""
     cls = generator_class(kind)
-    wanted = modality_of(schema)
-    if cls.modality != wanted:
+    modality = schema.modality
+    if cls.modality != modality:
         raise InputError(
-            f"kind {kind} makes {cls.modality}s; for {wanted}s use one of: "
-            f"{', '.join(known_kinds(wanted))}"
+            f"kind {kind} makes {cls.modality} data; for {modality} data use one of: "
+            f"{', '.join(known_kinds(modality))}"
         )
     params = dict(params or {})
     unknown = sorted(set(params) - set(parameters(kind)))

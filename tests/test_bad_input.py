@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from equipoise.flows.cli import app
-from equipoise.flows.publish import new_staging, publish
+from equipoise.cli import app
+from equipoise.store.versions import new_staging, publish
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from equipoise.flows.balance import accept, synthetic_counts, undersample_targets, with_spare
+from equipoise.pipeline.balance import accept, synthetic_counts, undersample_targets, with_spare
 
 
 def test_synthetic_counts_reach_the_target_ratio():

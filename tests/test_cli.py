@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from equipoise.flows.cli import app
+from equipoise.cli import app
 
 runner = CliRunner()
 # Runs that get past the config reach a flow: one real Prefect server for them all.
@@ -148,7 +148,7 @@ def test_run_prints_the_version_folder_last(tmp_path, hpc):
 def test_help_is_light():
     """`equipoise --help` must not import the heavy libraries."""
     code = (
-        "import sys; from typer.testing import CliRunner; from equipoise.flows.cli import app;"
+        "import sys; from typer.testing import CliRunner; from equipoise.cli import app;"
         "r = CliRunner().invoke(app, ['--help']); assert r.exit_code == 0;"
         "heavy = {'torch', 'prefect', 'pandas', 'sklearn', 'great_expectations', 'sdv'};"
         "print(sorted(heavy & set(sys.modules)))"

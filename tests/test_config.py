@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from equipoise.dataspec import InputError
-from equipoise.flows.config import load_config
-from equipoise.flows.image_config import is_image_job
+from equipoise.pipeline.config import load_config
+from equipoise.pipeline.images.config import is_image_job
 
 
 def _write(tmp_path: Path, text: str) -> Path:

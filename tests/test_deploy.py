@@ -19,8 +19,8 @@ import httpx
 import pytest
 import yaml
 
+from equipoise.dataspec.errors import GateRefused
 from equipoise.flows import deploy
-from equipoise.validation.errors import GateRefused
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

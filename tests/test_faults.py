@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from equipoise.flows.publish import STAGING_PREFIX, new_staging, publish, sha256_file
+from equipoise.store.versions import STAGING_PREFIX, new_staging, publish, sha256_file
 
 PUBLISHER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
     import pandas as pd
-    from equipoise.flows.publish import new_staging, publish
+    from equipoise.store.versions import new_staging, publish
 
     store, go, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 
@@ -126,7 +126,7 @@ RUNNER = textwrap.dedent(
     import os, sys, time
     from pathlib import Path
     from equipoise.generators import registry
-    from equipoise.generators.imblearn_family import Smote
+    from equipoise.generators.tables.imblearn_family import Smote
 
     class PausingSmote(Smote):
         '''SMOTE that logs each fit and can stop in sample() until it is killed.'''
@@ -145,7 +145,7 @@ RUNNER = textwrap.dedent(
             return super()._sample(counts, seed=seed)
 
     registry.REGISTRY[PausingSmote.kind] = PausingSmote
-    from equipoise.flows.cli import app
+    from equipoise.cli import app
     app(sys.argv[1:])
     """
 )

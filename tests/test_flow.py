@@ -9,9 +9,9 @@ from typing import ClassVar
 import pandas as pd
 import pytest
 
-from equipoise.flows.config import load_config
 from equipoise.generators import registry
-from equipoise.generators.imblearn_family import RandomOversample
+from equipoise.generators.tables.imblearn_family import RandomOversample
+from equipoise.pipeline.config import load_config
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

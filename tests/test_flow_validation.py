@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from equipoise.flows.cli import app
+from equipoise.cli import app
 from equipoise.generators import Generator, registry
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

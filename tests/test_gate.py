@@ -14,8 +14,8 @@ from imblearn.metrics import geometric_mean_score
 from sklearn import metrics as skm
 from typer.testing import CliRunner
 
+from equipoise.cli import app
 from equipoise.dataspec import InputError, infer_schema
-from equipoise.flows.cli import app
 from equipoise.generators import Generator, registry
 from equipoise.validation.gate import (
     CandidateScores,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from equipoise.flows.cli import app
+from equipoise.cli import app
 
 BIN = Path(sys.executable).parent
 
@@ -30,8 +30,8 @@ def _mlflow_uri(folder: Path) -> str:
 def handed_off(tmp_path_factory, prefect_server, attrition_narrow):
     """A real run whose config hands the version to DVC (store inside a git + DVC
     repository with a local remote) and to MLflow (sqlite)."""
-    from equipoise.flows.config import load_config
     from equipoise.flows.tabular import balance_tabular
+    from equipoise.pipeline.config import load_config
 
     root = tmp_path_factory.mktemp("handoff")
     repo = root / "repo"

@@ -11,7 +11,7 @@ from PIL import Image
 from test_image_loading import digits_subset, write_folder
 from typer.testing import CliRunner
 
-from equipoise.flows.cli import app
+from equipoise.cli import app
 
 runner = CliRunner()
 pytestmark = pytest.mark.usefixtures("prefect_server")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from equipoise.cli import _job_config
 from equipoise.dataspec import InputError
-from equipoise.flows.cli import _job_config
-from equipoise.flows.config import JobConfig
-from equipoise.flows.image_config import ImageJobConfig, is_image_job, load_image_config
+from equipoise.pipeline.config import JobConfig
+from equipoise.pipeline.images.config import ImageJobConfig, is_image_job, load_image_config
 
 
 def test_relative_source_defaults_and_name(tmp_path):

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from equipoise.flows.cli import app
+from equipoise.cli import app
 from equipoise.generators import registry
-from equipoise.generators.image_base import ImageGenerator
+from equipoise.generators.images.base import ImageGenerator
 
 runner = CliRunner()
 pytestmark = pytest.mark.usefixtures("prefect_server")

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from equipoise.dataspec import InputError
-from equipoise.flows.image_config import ImagesConfig
-from equipoise.flows.image_loading import prepare, read_images
-from equipoise.validation.image_gate import ImageGateSettings, run_image_gate
+from equipoise.pipeline.images.config import ImagesConfig
+from equipoise.pipeline.images.loading import prepare, read_images
+from equipoise.validation.gate.images import ImageGateSettings, run_image_gate
 from equipoise.validation.images.cnn import train_cnn
 
 

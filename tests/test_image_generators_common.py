@@ -10,7 +10,7 @@ import pytest
 
 from equipoise.dataspec import ImageSchema, InputError, infer_image_schema, infer_schema
 from equipoise.generators import registry
-from equipoise.generators.image_base import ImageGenerator
+from equipoise.generators.images.base import ImageGenerator
 
 KINDS = registry.known_kinds("image")
 FAST_PARAMS: dict[str, dict] = {
@@ -247,7 +247,7 @@ def test_diverged_pixels_raise_instead_of_blank_images():
     import torch
 
     from equipoise.dataspec import GenerationError
-    from equipoise.generators.image_tensors import from_signed
+    from equipoise.generators.images.tensors import from_signed
 
     with pytest.raises(GenerationError, match="NaN or infinite pixels"):
         from_signed(torch.tensor([[[[0.5, float("nan")]]]]))
@@ -256,7 +256,7 @@ def test_diverged_pixels_raise_instead_of_blank_images():
 def test_minibatch_std_has_a_finite_gradient_where_images_agree():
     import torch
 
-    from equipoise.generators.image_stylegan_nets import minibatch_std
+    from equipoise.generators.images.stylegan_nets import minibatch_std
 
     x = torch.zeros(8, 3, 4, 4, requires_grad=True)
     out = minibatch_std(x)

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from equipoise.dataspec import InputError
-from equipoise.flows.image_config import ImagesConfig
-from equipoise.flows.image_loading import prepare, read_images
+from equipoise.pipeline.images.config import ImagesConfig
+from equipoise.pipeline.images.loading import prepare, read_images
 
 
 def digits_subset(per_class: int = 12, classes=(0, 1, 2)) -> tuple[np.ndarray, np.ndarray]:

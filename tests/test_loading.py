@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from equipoise.dataspec import InputError
-from equipoise.flows.config import DataConfig
-from equipoise.flows.loading import prepare, read_keel, read_source, split_holdout
+from equipoise.pipeline.config import DataConfig
+from equipoise.pipeline.tables.loading import prepare, read_keel, read_source, split_holdout
 
 
 def test_csv_and_parquet_read_the_same_table(tmp_path, credit):

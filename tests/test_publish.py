@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from equipoise.dataspec import InputError
-from equipoise.flows.publish import check_store_writable, discard, new_staging, publish
+from equipoise.store.versions import check_store_writable, discard, new_staging, publish
 
 
 def _finish(version, hashes):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from equipoise.flows.config import RunnerConfig, load_config
 from equipoise.flows.runners import task_runner, with_runner
+from equipoise.pipeline.config import RunnerConfig, load_config
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

@@ -171,7 +171,7 @@ def test_every_setting_is_documented():
     import ast
     import inspect
 
-    import equipoise.validation.settings as module
+    import equipoise.validation.tables.settings as module
 
     tree = ast.parse(inspect.getsource(module))
     cls = next(n for n in tree.body if isinstance(n, ast.ClassDef))

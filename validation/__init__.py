@@ -1,14 +1,12 @@
-"""Checks and judgement of synthetic rows: a Great Expectations schema suite, SDMetrics
-fidelity and a detection test, and leakage of training records (exact copies, DCR
-share, NNDR, a per-row filter), each per generated class.
+"""Checks and judgement of synthetic samples, one subpackage per modality (`tables/`,
+`images/`) and the gate (`gate/`) that every modality shares; `report.py`,
+`results.py`, `sampling.py`, `neighbours.py` and `schema_suite.py` (the Great
+Expectations runner) are shared by the modalities.
 
 Imports no Prefect, no flows and no generators; GX and SDMetrics load inside the
 functions that use them.
 """
 
-from equipoise.validation.errors import ValidationFailed
 from equipoise.validation.report import ValidationReport
-from equipoise.validation.settings import ValidationSettings
-from equipoise.validation.validate import validate_synthetic
 
-__all__ = ["ValidationFailed", "ValidationReport", "ValidationSettings", "validate_synthetic"]
+__all__ = ["ValidationReport"]

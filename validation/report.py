@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 
 from equipoise.validation.results import CheckResult, jsonable
-from equipoise.validation.settings import ValidationSettings
 
 
 @dataclass
@@ -22,7 +21,7 @@ class ValidationReport:
     threshold and what to change.
     """
 
-    settings: ValidationSettings
+    settings: Any  # the modality's validation settings (has to_dict())
     keep: np.ndarray
     checks: list[CheckResult]
     schema: dict[str, Any]

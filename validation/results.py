@@ -74,3 +74,12 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, float):
         return round(value, 6) if math.isfinite(value) else None
     return value
+
+
+def is_number(value: Any) -> bool:
+    """A finite int or float (not a bool): what numeric settings accept."""
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(float(value))
+    )

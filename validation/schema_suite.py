@@ -14,7 +14,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,9 @@ import pandas as pd
 from equipoise.dataspec import TableSchema
 from equipoise.dataspec.schema import ColumnKind
 from equipoise.validation.results import jsonable
-from equipoise.validation.settings import ValidationSettings
+
+if TYPE_CHECKING:
+    from equipoise.validation.tables.settings import ValidationSettings
 
 SUITE_NAME = "equipoise_synthetic_rows"
 _SITE = "equipoise"

@@ -12,21 +12,10 @@ from typing import Any
 import numpy as np
 
 from equipoise.validation.gate.metrics import LABELS
-from equipoise.validation.gate.scoring import Leaderboard, Row, _percentiles
+from equipoise.validation.gate.scoring import Leaderboard, Row, percentiles
 
 #: fewer holdout rows of the positive class than this: a refusal says the interval is wide
 FEW_HOLDOUT_ROWS = 20
-BASELINE_WORDS = {
-    "none": "no resampling",
-    "class_weight": "class weights",
-    "threshold": "threshold tuning",
-    "focal_loss": "focal loss",
-    "balanced_bagging": "balanced bagging",
-    "easy_ensemble": "EasyEnsemble",
-    "rusboost": "RUSBoost",
-    "balanced_random_forest": "balanced random forest",
-    "smote": "SMOTE",
-}
 
 
 @dataclass(frozen=True)
@@ -74,7 +63,7 @@ def decide(board: Leaderboard, settings: Any = None) -> GateDecision:
         )
     diff = syn.draws[primary] - base.draws[primary]
     uplift = syn.point[primary] - base.point[primary]
-    low, high = _percentiles(diff, level)
+    low, high = percentiles(diff, level)
     guards = {
         metric: {
             "synthetic": syn.point[metric],
@@ -138,5 +127,7 @@ def _who(row: Row) -> str:
     cand = row.candidate
     if cand.family == "synthetic":
         return f"{cand.name} data ({cand.model})"
-    words = BASELINE_WORDS.get(cand.name, cand.name)
+    from equipoise.validation.gate.baselines import words as baseline_words
+
+    words = baseline_words(cand.name)
     return f"{words} on real data ({cand.model})"

@@ -46,7 +46,7 @@ class Row:
     draws: dict[str, np.ndarray] = field(repr=False)
 
     def interval(self, metric: str, confidence: float) -> tuple[float, float]:
-        return _percentiles(self.draws[metric], confidence)
+        return percentiles(self.draws[metric], confidence)
 
 
 @dataclass
@@ -147,7 +147,7 @@ def _predict(proba: np.ndarray, threshold: float | None, positive: int) -> np.nd
     return np.where(proba[:, positive] >= threshold, positive, other)
 
 
-def _percentiles(draws: np.ndarray, confidence: float) -> tuple[float, float]:
+def percentiles(draws: np.ndarray, confidence: float) -> tuple[float, float]:
     tail = (1 - confidence) / 2 * 100
     low, high = np.nanpercentile(draws, [tail, 100 - tail])
     return float(low), float(high)

@@ -3,39 +3,41 @@ baselines compete, the primary metric, and the rule that decides publication."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Literal
 
 from equipoise.dataspec.errors import InputError
 from equipoise.validation.gate.metrics import METRIC_NAMES
+from equipoise.validation.results import is_number
 
 #: metrics a gate can rank or guard on (accuracy is shown, never gated)
 GATE_METRICS = tuple(m for m in METRIC_NAMES if m != "accuracy")
-DOWNSTREAM_MODELS = ("logreg", "hgb")
-#: algorithm-level strategies on the real training split (and SMOTE as the classic
-#: data-level reference); each is a baseline a synthetic set must beat
-BASELINES = (
-    "none",
-    "class_weight",
-    "threshold",
-    "focal_loss",
-    "balanced_bagging",
-    "easy_ensemble",
-    "rusboost",
-    "balanced_random_forest",
-    "smote",
-)
+
+
+def baselines_of(modality: str):
+    """Default factory: every registered baseline that applies to `modality`."""
+
+    def every() -> tuple[str, ...]:
+        from equipoise.validation.gate.baselines import names_for
+
+        return names_for(modality)
+
+    return every
 
 
 @dataclass(frozen=True)
 class GateSettings:
-    """How the downstream-metric gate runs and decides.
+    """How the downstream-metric gate runs and decides (tables; other modalities
+    subclass it with their own `MODALITY`, `MODELS` and defaults).
 
     A plain dataclass (no pydantic needed in validation); `__pydantic_config__` lets
     the flow's config model embed it with unknown keys rejected."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
+    #: the modality whose baselines apply
+    MODALITY: ClassVar[str] = "table"
+    #: the downstream models this modality's gate can train
+    MODELS: ClassVar[tuple[str, ...]] = ("logreg", "hgb")
 
     mode: Literal["enforce", "report"] = "enforce"
     """"enforce": publish only when the rule below holds, otherwise exit 3 and publish
@@ -53,12 +55,13 @@ class GateSettings:
     guards: dict[str, float] = field(default_factory=lambda: {"recall": 0.05})
     """Metric -> the most it may drop (absolute) against the best baseline."""
 
-    models: tuple[str, ...] = DOWNSTREAM_MODELS
+    models: tuple[str, ...] = ("logreg", "hgb")
     """Downstream models every candidate is trained with: `logreg` (one-hot + scaled
     logistic regression), `hgb` (sklearn HistGradientBoosting)."""
 
-    baselines: tuple[str, ...] = BASELINES
-    """Strategies on real data that a synthetic set has to beat (`none` is always run)."""
+    baselines: tuple[str, ...] = field(default_factory=baselines_of("table"))
+    """Strategies on real data that a synthetic set has to beat (`none` is always run);
+    default: every registered baseline of the modality (`validation/gate/baselines.py`)."""
 
     focal_gamma: float = 2.0
     """γ of the focal loss FL = -(1 - p_t)^γ log p_t of the `focal_loss` baseline."""
@@ -86,28 +89,33 @@ class GateSettings:
             if metric not in GATE_METRICS and metric != "accuracy":
                 problems.append(f"unknown metric {metric!r}; choose from {', '.join(GATE_METRICS)}")
         for metric, tolerance in self.guards.items():
-            if not _number(tolerance) or tolerance < 0:
+            if not is_number(tolerance) or tolerance < 0:
                 problems.append(f"guards.{metric} must be a drop of 0 or more, got {tolerance!r}")
         object.__setattr__(self, "models", tuple(self.models))
         object.__setattr__(self, "baselines", tuple(self.baselines))
-        unknown = [m for m in self.models if m not in DOWNSTREAM_MODELS]
+        from equipoise.validation.gate.baselines import check
+
+        unknown = [m for m in self.models if m not in self.MODELS]
         if unknown or not self.models:
-            problems.append(f"models must be some of {', '.join(DOWNSTREAM_MODELS)}, got {unknown}")
-        unknown = [b for b in self.baselines if b not in BASELINES]
-        if unknown:
-            problems.append(f"unknown baselines {unknown}; choose from {', '.join(BASELINES)}")
-        if not _number(self.min_uplift):
+            problems.append(f"models must be some of {', '.join(self.MODELS)}, got {unknown}")
+        problems += check(self.baselines, self.MODALITY)
+        if not is_number(self.min_uplift):
             problems.append(f"min_uplift must be a number, got {self.min_uplift!r}")
-        if not _number(self.focal_gamma) or self.focal_gamma < 0:
+        if not is_number(self.focal_gamma) or self.focal_gamma < 0:
             problems.append(f"focal_gamma must be 0 or more, got {self.focal_gamma!r}")
         if not isinstance(self.cv_folds, int) or not 2 <= self.cv_folds <= 20:
             problems.append(f"cv_folds must be 2 to 20, got {self.cv_folds!r}")
         if not isinstance(self.bootstrap, int) or not 100 <= self.bootstrap <= 100_000:
             problems.append(f"bootstrap must be 100 to 100000 resamples, got {self.bootstrap!r}")
-        if not _number(self.confidence) or not 0.5 <= self.confidence < 1:
+        if not is_number(self.confidence) or not 0.5 <= self.confidence < 1:
             problems.append(f"confidence must be at least 0.5 and below 1, got {self.confidence!r}")
+        problems += self._more_problems()
         if problems:
             raise InputError("gate: " + "; ".join(problems))
+
+    def _more_problems(self) -> list[str]:
+        """A subclass's checks of its own fields."""
+        return []
 
     @property
     def baseline_set(self) -> tuple[str, ...]:
@@ -116,7 +124,3 @@ class GateSettings:
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 from equipoise.dataspec.errors import InputError
-from equipoise.validation.settings import _number
+from equipoise.validation.results import is_number
 
 
 @dataclass(frozen=True)
@@ -79,9 +79,9 @@ class ImageValidationSettings:
             problems.append(f"min_precision must be between 0 and 1, got {self.min_precision!r}")
         for name in ("max_fd", "max_kid"):
             value = getattr(self, name)
-            if value is not None and (not _number(value) or value < 0):
+            if value is not None and (not is_number(value) or value < 0):
                 problems.append(f"{name} must be 0 or more (or null), got {value!r}")
-        if not _number(self.near_copy_ratio) or not 0 <= self.near_copy_ratio < 1:
+        if not is_number(self.near_copy_ratio) or not 0 <= self.near_copy_ratio < 1:
             problems.append(f"near_copy_ratio must be at least 0 and below 1, got "
                             f"{self.near_copy_ratio!r}")  # fmt: skip
         for name, low in (("judge_epochs", 1), ("judge_batch_size", 1), ("pr_neighbours", 1),
@@ -97,4 +97,4 @@ class ImageValidationSettings:
 
 
 def _unit(value: Any) -> bool:
-    return _number(value) and 0.0 <= value <= 1.0
+    return is_number(value) and 0.0 <= value <= 1.0

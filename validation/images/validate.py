@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from equipoise.dataspec import ImageSchema, InputError
+from equipoise.dataspec.errors import ValidationFailed
 from equipoise.dataspec.seeding import derive_seed
-from equipoise.validation.errors import ValidationFailed
 from equipoise.validation.images.cnn import TrainedCNN, train_cnn
 from equipoise.validation.images.fidelity import class_fidelity
 from equipoise.validation.images.memorisation import (

@@ -1,0 +1,148 @@
+"""A modality plug-in: what the one pipeline needs to know about a kind of data.
+
+The flow (`flows/balance.py`) runs the same steps for every modality: load, split,
+fit, sample, validate, gate, merge, publish, hand off. A `Modality` supplies what
+really differs: its job config (input section, validation and gate settings), how its
+data are read and split, how synthetic samples are validated, how a version's files
+are written and read back, and its block of the report. Register a new one in
+`pipeline/modalities.py`; the CLI, the deployments and the flow need no change.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from equipoise.pipeline.candidates import Candidate
+    from equipoise.pipeline.config import JobConfig
+    from equipoise.validation.report import ValidationReport
+
+
+@dataclass(frozen=True)
+class CliOption:
+    """A command-line option of `equipoise run` that fills a config key."""
+
+    flag: str  # the option without dashes: "data" for --data
+    key: str  # the config path it sets: "data.source"
+    help: str
+    metavar: str = "VALUE"  # what it takes, as usage lines show it: "PATH"
+
+
+class Prepared(Protocol):
+    """A modality's data after the split: what the shared steps read."""
+
+    schema: Any  # has .classes; the generators' and validation's schema
+    X_train: Any
+    y_train: Any
+    X_holdout: Any
+    y_holdout: Any
+    #: rows (images, series, ...) per class as read, before any rule removed some
+    input_counts: dict[Any, int]
+
+
+@dataclass(frozen=True)
+class Written:
+    """The data files of a version, as `Modality.write_version` left them."""
+
+    files: list[str]  # relative to the version folder; the version id hashes them
+    class_counts: dict[Any, int]  # published rows per class
+    real_rows: int  # real rows among them
+
+
+@dataclass(frozen=True)
+class ReportBlock:
+    """A modality's part of the report: its template and the values it reads."""
+
+    template: str  # file name under reports/templates/
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+class Modality(ABC):
+    """One kind of data (tables, images, ...); subclasses are stateless."""
+
+    #: matches `Generator.modality` and the gate baselines' modalities
+    name: ClassVar[str]
+    #: what a row is called in messages and reports ("rows", "images")
+    unit: ClassVar[str] = "rows"
+    #: the job model (a `JobConfig` subclass with this modality's sections)
+    job_model: ClassVar[type[JobConfig]]
+    #: options of `equipoise run` that fill this modality's config
+    cli_options: ClassVar[tuple[CliOption, ...]] = ()
+    #: the flags that select this modality on the command line (all must be given)
+    cli_marker: ClassVar[frozenset[str]] = frozenset()
+    #: packages whose versions a manifest records
+    packages: ClassVar[tuple[str, ...]] = ()
+
+    # -- load and split ---------------------------------------------------------
+    @abstractmethod
+    def load(self, job: JobConfig) -> Any:
+        """Read the source named by the job's input section (InputError when bad)."""
+
+    @abstractmethod
+    def split(self, raw: Any, job: JobConfig) -> Prepared:
+        """Split off the stratified, seeded holdout first, then apply the modality's rules
+        to the training split only."""
+
+    def balance_counts(self, data: Prepared) -> dict[Any, int]:
+        """The per-class counts whose deficits the synthetic rows fill."""
+        return dict(data.input_counts)
+
+    def all_rows(self, data: Prepared) -> tuple[Any, Any]:
+        """Every real row (train and holdout), for resamplers that pick among them."""
+        raise NotImplementedError(f"{self.name} data have no resamplers")
+
+    def describe(self, data: Prepared) -> str:
+        """One log line about the data after the split."""
+        return (
+            f"{sum(data.input_counts.values())} {self.unit}; classes {data.input_counts}; "
+            f"train {len(data.y_train)} / holdout {len(data.y_holdout)}"
+        )
+
+    # -- validation -------------------------------------------------------------
+    @abstractmethod
+    def validate(
+        self,
+        schema: Any,
+        *,
+        train: tuple[Any, Any],
+        holdout: tuple[Any, Any],
+        synthetic: tuple[Any, Any],
+        settings: Any,
+        seed: int,
+        reports_dir: Path | None,
+    ) -> ValidationReport:
+        """Check synthetic samples against the real training split and the holdout."""
+
+    def validation_settings(self, job: JobConfig, generator: Any) -> Any:
+        """The validation settings for one generator's samples."""
+        return job.validation  # type: ignore[attr-defined]
+
+    # -- versions ---------------------------------------------------------------
+    @abstractmethod
+    def write_version(self, folder: Path, data: Prepared, winner: Candidate) -> Written:
+        """Write the real rows and the winner's accepted samples into `folder`."""
+
+    @abstractmethod
+    def read_version(self, folder: Path, manifest: Mapping[str, Any]) -> tuple[pd.DataFrame, str]:
+        """A published version as one table and its target column (for hand-offs that
+        log a dataset, e.g. MLflow)."""
+
+    def manifest_extras(self, job: JobConfig, data: Prepared) -> dict[str, Any]:
+        """Keys this modality adds to the manifest's top level."""
+        return {}
+
+    def rows_extras(self, data: Prepared) -> dict[str, int]:
+        """Keys this modality adds to the manifest's `rows`."""
+        return {}
+
+    @abstractmethod
+    def report_block(
+        self, data: Prepared, winner: Candidate, manifest: Mapping[str, Any]
+    ) -> ReportBlock:
+        """This modality's part of the report (samples, figures)."""

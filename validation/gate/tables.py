@@ -1,0 +1,261 @@
+"""The table gate's downstream models and the baselines they train: logistic
+regression and HistGradientBoosting on the project's one mixed-type encoder
+(`MixedEncoder`, fitted on each candidate's training rows: one-hot + scaled for the
+logistic regression and the imbalanced-learn ensembles, category codes for
+HistGradientBoosting's native categorical support), class weights, threshold tuning,
+SMOTE in the pipeline, and the strategies that bring a model of their own."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from equipoise.dataspec.encoding import MixedEncoder
+from equipoise.dataspec.schema import TableSchema
+from equipoise.dataspec.seeding import derive_seed
+from equipoise.validation.gate.arena import Arena, Entry, Pair, proba_in_class_order
+from equipoise.validation.gate.scoring import CandidateScores
+
+#: the downstream models every table candidate is trained with
+MODELS = ("logreg", "hgb")
+
+#: HistGradientBoosting bins categories; more levels than this are left as codes
+MAX_NATIVE_CATEGORIES = 250
+
+
+class SchemaEncoder(TransformerMixin, BaseEstimator):
+    """`MixedEncoder` as an sklearn transformer (so it can sit in a pipeline and be
+    cloned by cross-validation); unseen category codes become NaN in ordinal mode."""
+
+    def __init__(self, schema: TableSchema, mode: str = "onehot"):
+        self.schema = schema
+        self.mode = mode
+
+    def fit(self, X, y=None) -> SchemaEncoder:
+        self.encoder_ = MixedEncoder(self.schema, self.mode).fit(X)
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        Z = self.encoder_.transform(X)
+        if self.mode == "ordinal":
+            codes = Z[:, self.encoder_.categorical_indices]
+            codes[codes < 0] = np.nan
+            Z[:, self.encoder_.categorical_indices] = codes
+        return Z
+
+
+def native_categorical_mask(schema: TableSchema) -> np.ndarray:
+    """Which ordinal-encoded columns HistGradientBoosting treats as categories."""
+    mask = [False] * len(schema.numeric)
+    mask += [False] * sum(c.nullable for c in schema.numeric)
+    mask += [len(c.categories) + 1 <= MAX_NATIVE_CATEGORIES for c in schema.discrete]
+    return np.array(mask, dtype=bool)
+
+
+def downstream_model(
+    name: str, schema: TableSchema, *, seed: int, class_weight: str | None = None
+) -> Any:
+    """A fresh pipeline (encoder + classifier) for one of the gate's downstream models."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    if name == "logreg":
+        clf = LogisticRegression(max_iter=2000, class_weight=class_weight)
+        return Pipeline([("encode", SchemaEncoder(schema, "onehot")), ("model", clf)])
+    if name == "hgb":
+        mask = native_categorical_mask(schema)
+        clf = HistGradientBoostingClassifier(
+            categorical_features=mask if mask.any() else None,
+            class_weight=class_weight,
+            random_state=seed,
+        )
+        return Pipeline([("encode", SchemaEncoder(schema, "ordinal")), ("model", clf)])
+    raise ValueError(f"unknown downstream model {name!r}")
+
+
+def smote_model(name: str, schema: TableSchema, *, seed: int, minority_rows: int) -> Any:
+    """SMOTE (SMOTENC on category codes for `hgb`) inside the pipeline, fitted on the
+    training split only: the classic data-level reference."""
+    from imblearn.over_sampling import SMOTE, SMOTENC
+    from imblearn.pipeline import Pipeline
+
+    k = max(1, min(5, minority_rows - 1))
+    base = downstream_model(name, schema, seed=seed)
+    encode, clf = base.steps[0][1], base.steps[1][1]
+    mask = native_categorical_mask(schema) if name == "hgb" else None
+    if mask is not None and mask.any():
+        columns = np.flatnonzero(mask).tolist()  # SMOTENC wants indices, not a mask
+        sampler = SMOTENC(categorical_features=columns, k_neighbors=k, random_state=seed)
+    else:
+        sampler = SMOTE(k_neighbors=k, random_state=seed)
+    return Pipeline([("encode", encode), ("smote", sampler), ("model", clf)])
+
+
+def own_model(strategy: str, schema: TableSchema, *, seed: int, gamma: float) -> Any:
+    """The strategies that are models of their own, on one-hot + scaled features."""
+    from sklearn.pipeline import Pipeline
+
+    from equipoise.validation.gate.focal import FocalLossMLP
+
+    builders: dict[str, Callable[[], Any]] = {
+        "focal_loss": lambda: FocalLossMLP(gamma=gamma, seed=seed),
+        "balanced_bagging": lambda: _imblearn("BalancedBaggingClassifier", seed, n_estimators=20),
+        "easy_ensemble": lambda: _imblearn("EasyEnsembleClassifier", seed, n_estimators=10),
+        "rusboost": lambda: _imblearn("RUSBoostClassifier", seed, n_estimators=50),
+        "balanced_random_forest": lambda: _imblearn(
+            "BalancedRandomForestClassifier",
+            seed,
+            n_estimators=100,
+            sampling_strategy="all",
+            replacement=True,
+            bootstrap=False,
+        ),
+    }
+    return Pipeline([("encode", SchemaEncoder(schema, "onehot")), ("model", builders[strategy]())])
+
+
+def threshold_model(name: str, schema: TableSchema, *, seed: int, positive: Any, folds: int):
+    """The downstream model with its decision threshold chosen by stratified CV on the
+    training split (maximising the positive class's F1), never on the holdout. The
+    fitted cut-off applies to the probability of `classes_[1]` (sklearn's convention)."""
+    from sklearn.metrics import f1_score, make_scorer
+    from sklearn.model_selection import StratifiedKFold, TunedThresholdClassifierCV
+
+    return TunedThresholdClassifierCV(
+        downstream_model(name, schema, seed=seed),
+        scoring=make_scorer(f1_score, pos_label=positive),
+        cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
+        random_state=seed,
+    )
+
+
+def _imblearn(cls_name: str, seed: int, **params: Any) -> Any:
+    import imblearn.ensemble
+
+    return getattr(imblearn.ensemble, cls_name)(random_state=seed, **params)
+
+
+# --------------------------------------------------------------------------- entries
+
+
+def _fit_predict(build: Callable[[], Any], data: Pair, arena: Arena) -> tuple[Any, np.ndarray]:
+    from sklearn.exceptions import ConvergenceWarning
+
+    estimator = build()
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        estimator.fit(X, np.asarray(y))
+    X_hold = arena.holdout[0]
+    raw = estimator.predict_proba(X_hold)
+    return estimator, proba_in_class_order(raw, estimator.classes_, arena.classes, len(X_hold))
+
+
+def _entry(arena: Arena, name: str, family: str, model: str, build, data: Pair) -> Entry:
+    def run() -> CandidateScores:
+        started = time.perf_counter()
+        estimator, proba = _fit_predict(build, data, arena)
+        threshold = getattr(estimator, "best_threshold_", None)
+        if threshold is not None and estimator.classes_[1] != arena.minority:
+            threshold = 1.0 - threshold  # sklearn's cut-off is on classes_[1]; ours on the minority
+        note = f"trained on {len(data[1])} rows in {time.perf_counter() - started:.1f} s"
+        if threshold is not None:
+            note += f"; threshold {threshold:.3f} chosen by CV on the training split"
+        return CandidateScores(
+            name, family, model, proba,  # type: ignore[arg-type]
+            threshold=None if threshold is None else float(threshold), note=note,
+        )  # fmt: skip
+
+    return Entry(name, family, model, run)
+
+
+def per_model(**options: Any):
+    """Entries of each configured downstream model (`none` and `class_weight`)."""
+
+    def entries(arena: Arena, name: str, family: str, data: Pair) -> list[Entry]:
+        return [
+            _entry(
+                arena,
+                name,
+                family,
+                model,
+                partial(
+                    downstream_model,
+                    model,
+                    arena.schema,
+                    seed=derive_seed(arena.seed, model),
+                    **options,
+                ),
+                data,
+            )
+            for model in arena.settings.models
+        ]
+
+    return entries
+
+
+def threshold(arena: Arena, name: str, family: str, data: Pair) -> list[Entry]:
+    """Each model with its cut-off chosen by CV on the training split (two classes only:
+    one cut-off is defined for two classes)."""
+    if not arena.binary:
+        return []
+    return [
+        _entry(
+            arena,
+            name,
+            family,
+            model,
+            partial(
+                threshold_model,
+                model,
+                arena.schema,
+                seed=derive_seed(arena.seed, model),
+                positive=arena.minority,
+                folds=arena.settings.cv_folds,
+            ),
+            data,
+        )
+        for model in arena.settings.models
+    ]
+
+
+def smote(arena: Arena, name: str, family: str, data: Pair) -> list[Entry]:
+    """Each model with SMOTE in its pipeline, fitted on the training split only."""
+    return [
+        _entry(
+            arena,
+            name,
+            family,
+            model,
+            partial(
+                smote_model,
+                model,
+                arena.schema,
+                seed=derive_seed(arena.seed, model),
+                minority_rows=arena.minority_rows,
+            ),
+            data,
+        )
+        for model in arena.settings.models
+    ]
+
+
+def own(model: str):
+    """A strategy that is a model of its own (`model` names it in the leaderboard); it
+    runs once, not per downstream model."""
+
+    def entries(arena: Arena, name: str, family: str, data: Pair) -> list[Entry]:
+        build = partial(
+            own_model, name, arena.schema, seed=derive_seed(arena.seed, name),
+            gamma=arena.settings.focal_gamma,
+        )  # fmt: skip
+        return [_entry(arena, name, family, model, build, data)]
+
+    return entries
