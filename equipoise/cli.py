@@ -81,7 +81,7 @@ def _run_signature() -> inspect.Signature:
             if opt.flag not in seen:
                 seen.add(opt.flag)
                 params.append(option(opt.flag, str, opt.help))
-    defaults = ", ".join(f"{m.name}s: {m.job_model.DEFAULT_GENERATOR}" for m in MODALITIES.values())
+    defaults = ", ".join(f"{m.name}s: {m.default_generator}" for m in MODALITIES.values())
     params += [
         option("generator", str, f"generator kind (default {defaults}; see `equipoise kinds`)"),
         option("seed", int, "run seed (default 0)"),

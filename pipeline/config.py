@@ -100,7 +100,7 @@ class OutputConfig(Section):
     @field_validator("name")
     @classmethod
     def _plain_name(cls, name: str | None) -> str | None:
-        from equipoise.store.versions import check_name
+        from equipoise.dataspec.naming import check_name
 
         return None if name is None else check_name(name)
 
@@ -158,8 +158,7 @@ class JobConfig(Section):
 
     seed: int = Field(default=0, ge=0)
     split: SplitConfig = Field(default_factory=SplitConfig)
-    generator: GeneratorConfig | list[GeneratorConfig] | None = Field(
-        default=None,
+    generator: GeneratorConfig | list[GeneratorConfig] = Field(
         description="one generator, or a list: each is validated and competes in the gate "
         "(default: the modality's default kind)",
     )
@@ -171,8 +170,13 @@ class JobConfig(Section):
     @model_validator(mode="before")
     @classmethod
     def _default_generator(cls, raw: Any) -> Any:
-        if isinstance(raw, dict) and raw.get("generator") is None:
+        if not isinstance(raw, dict):
+            return raw
+        gen = raw.get("generator")
+        if gen is None:
             return {**raw, "generator": {"kind": cls.DEFAULT_GENERATOR}}
+        if isinstance(gen, dict) and "kind" not in gen:  # e.g. --set generator.params.x=1
+            return {**raw, "generator": {"kind": cls.DEFAULT_GENERATOR, **gen}}
         return raw
 
     @model_validator(mode="after")

@@ -13,11 +13,11 @@ from typing import Any
 import pandas as pd
 
 import equipoise
+from equipoise.dataspec.naming import safe_name
 from equipoise.pipeline import balance
 from equipoise.pipeline.candidates import Candidate
 from equipoise.pipeline.config import JobConfig
 from equipoise.pipeline.modality import Modality, Prepared, Written
-from equipoise.store.versions import safe_name
 from equipoise.validation.gate import GateDecision, Leaderboard
 
 

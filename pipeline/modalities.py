@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from equipoise.dataspec import InputError
+from equipoise.dataspec.errors import InputError
 from equipoise.pipeline.images.modality import Images
 from equipoise.pipeline.modality import Modality
 from equipoise.pipeline.tables.modality import Tables
@@ -25,7 +25,7 @@ def modality_of_config(raw: Mapping[str, Any]) -> Modality:
     """The modality whose input section a raw config has (the first registered when none
     has one, so that its validation names the missing section)."""
     for mod in MODALITIES.values():
-        if mod.job_model.SECTION in raw:
+        if mod.section in raw:
             return mod
     return next(iter(MODALITIES.values()))
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-import pandas as pd
-
 if TYPE_CHECKING:
+    import pandas as pd
+
     from equipoise.pipeline.candidates import Candidate
     from equipoise.pipeline.config import JobConfig
     from equipoise.validation.report import ValidationReport
@@ -64,20 +64,29 @@ class ReportBlock:
 
 
 class Modality(ABC):
-    """One kind of data (tables, images, ...); subclasses are stateless."""
+    """One kind of data (tables, images, ...); subclasses are stateless. Their modules
+    import the heavy libraries inside the methods, so that the registry (and with it
+    `equipoise --help`) loads at once."""
 
     #: matches `Generator.modality` and the gate baselines' modalities
     name: ClassVar[str]
     #: what a row is called in messages and reports ("rows", "images")
     unit: ClassVar[str] = "rows"
-    #: the job model (a `JobConfig` subclass with this modality's sections)
-    job_model: ClassVar[type[JobConfig]]
+    #: the config key of its input section ("data", "images")
+    section: ClassVar[str]
+    #: the generator kind a job that names none uses
+    default_generator: ClassVar[str]
     #: options of `equipoise run` that fill this modality's config
     cli_options: ClassVar[tuple[CliOption, ...]] = ()
     #: the flags that select this modality on the command line (all must be given)
     cli_marker: ClassVar[frozenset[str]] = frozenset()
     #: packages whose versions a manifest records
     packages: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    @abstractmethod
+    def job_model(self) -> type[JobConfig]:
+        """The job model: a `JobConfig` subclass with this modality's sections."""
 
     # -- load and split ---------------------------------------------------------
     @abstractmethod

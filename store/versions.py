@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from equipoise.dataspec import InputError
+from equipoise.dataspec.naming import safe_name
 
 DATA_FILES = ("train.parquet", "provenance.parquet")
 VERSION_LENGTH = 16
@@ -36,7 +37,6 @@ VERSION_LENGTH = 16
 #: (and without published datasets) is not a store and is refused as --out
 STORE_MARKER = ".equipoise-store"
 STAGING_PREFIX = ".staging-"
-NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 #: open descriptors holding the flock of this process's staging folders
 _staging_locks: dict[Path, int] = {}
@@ -47,21 +47,6 @@ class Published:
     path: Path
     version: str
     created: bool  # False: the same content was already published
-
-
-def safe_name(name: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")
-    return cleaned or "dataset"
-
-
-def check_name(name: str) -> str:
-    """A dataset name given by the user must be one plain folder name (exit 2 otherwise)."""
-    if not NAME_PATTERN.fullmatch(name) or ".." in name:
-        raise InputError(
-            f"output.name {name!r} must be a plain folder name (letters, digits, '.', '_', '-', "
-            "no '..' or '/'); drop the path parts and set the folder with --out"
-        )
-    return name
 
 
 def check_store_writable(store: Path) -> None:

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from equipoise.dataspec import InputError
-from equipoise.pipeline.config import load_config
-from equipoise.pipeline.images.config import is_image_job
+from equipoise.pipeline.config import load_job
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -21,7 +20,7 @@ BASE = "data:\n  source: table.csv\n  label: y\n"
 
 
 def test_defaults_and_relative_source(tmp_path):
-    config = load_config(_write(tmp_path, BASE))
+    config = load_job(_write(tmp_path, BASE))
     assert config.data.source == str(tmp_path / "table.csv")
     assert config.generator.kind == "ctgan" and config.seed == 0
     assert config.split.holdout == 0.25 and config.balance.target_ratio == 1.0
@@ -31,7 +30,7 @@ def test_defaults_and_relative_source(tmp_path):
 def test_unknown_key_names_its_path(tmp_path):
     path = _write(tmp_path, BASE + "split:\n  holdot: 0.3\n")
     with pytest.raises(InputError, match=r"split\.holdot: unknown key; remove it or fix"):
-        load_config(path)
+        load_job(path)
 
 
 def test_bad_value_names_path_and_value(tmp_path):
@@ -39,16 +38,16 @@ def test_bad_value_names_path_and_value(tmp_path):
     with pytest.raises(
         InputError, match=r"split\.holdout: Input should be less than 1 \(got 1\.5\)"
     ):
-        load_config(path)
+        load_job(path)
 
 
 def test_missing_required_key(tmp_path):
     with pytest.raises(InputError, match=r"data\.label: required key is missing"):
-        load_config(_write(tmp_path, "data:\n  source: t.csv\n"))
+        load_job(_write(tmp_path, "data:\n  source: t.csv\n"))
 
 
 def test_overrides_parse_yaml_values(tmp_path):
-    config = load_config(
+    config = load_job(
         _write(tmp_path, BASE),
         overrides=["generator.kind=smote", "generator.params.k_neighbors=3", "seed=7"],
     )
@@ -60,49 +59,48 @@ def test_overrides_parse_yaml_values(tmp_path):
 def test_generator_params_are_checked_against_the_kind(tmp_path):
     path = _write(tmp_path, BASE)
     with pytest.raises(InputError, match=r"generator.params \(smote\): k_neighbours: unknown key"):
-        load_config(path, overrides=["generator.kind=smote", "generator.params.k_neighbours=3"])
+        load_job(path, overrides=["generator.kind=smote", "generator.params.k_neighbours=3"])
     with pytest.raises(InputError, match=r"epochs: Input should be a valid integer"):
-        load_config(path, overrides=["generator.params.epochs=many"])
-    with pytest.raises(InputError, match="unknown generator kind 'gan'; known kinds: ctgan, "):
-        load_config(path, overrides=["generator.kind=gan"])
+        load_job(path, overrides=["generator.params.epochs=many"])
+    with pytest.raises(InputError, match=r"unknown generator kind 'gan'; known kinds: .*ctgan, "):
+        load_job(path, overrides=["generator.kind=gan"])
 
 
 def test_bad_files_and_overrides(tmp_path):
     with pytest.raises(InputError, match="not found"):
-        load_config(tmp_path / "missing.yaml")
+        load_job(tmp_path / "missing.yaml")
     with pytest.raises(InputError, match="is not valid YAML at line"):
-        load_config(_write(tmp_path, "data:\n  - [unclosed\n"))
+        load_job(_write(tmp_path, "data:\n  - [unclosed\n"))
     with pytest.raises(InputError, match="must be a YAML mapping"):
-        load_config(_write(tmp_path, "- a\n- b\n"))
+        load_job(_write(tmp_path, "- a\n- b\n"))
     with pytest.raises(InputError, match=r"write it as key\.path=value"):
-        load_config(_write(tmp_path, BASE), overrides=["seed"])
+        load_job(_write(tmp_path, BASE), overrides=["seed"])
 
 
 def test_shipped_configs_are_valid():
     configs = sorted(Path(__file__).parent.parent.joinpath("configs").glob("*.yaml"))
     assert configs, "configs/ ships at least the demo config"
     for path in configs:
-        if not is_image_job(path):  # image jobs: tests/test_image_config.py
-            load_config(path)
+        assert load_job(path).dataset_name
 
 
 def test_a_list_of_generators_gets_unique_names_and_indexed_overrides():
     base = {"data": {"source": "x.csv", "label": "y"},
             "generator": [{"kind": "smote"}, {"kind": "ctgan"}, {"kind": "smote"}]}  # fmt: skip
-    config = load_config(base=base, overrides=["generator.1.params.epochs=5"])
+    config = load_job(base=base, overrides=["generator.1.params.epochs=5"])
     assert config.generator_names == ["smote", "ctgan", "smote-2"]
     assert config.generators[1].params == {"epochs": 5}
     with pytest.raises(InputError, match=r"'generator' is a list of 3; give an index 0..2"):
-        load_config(base=base, overrides=["generator.params.epochs=5"])
+        load_job(base=base, overrides=["generator.params.epochs=5"])
     with pytest.raises(InputError, match=r"generator: the list is empty"):
-        load_config(base={**base, "generator": []})
+        load_job(base={**base, "generator": []})
 
 
 def test_gate_settings_are_validated_in_the_config():
     base = {"data": {"source": "x.csv", "label": "y"}}
-    config = load_config(base=base, overrides=["gate.models=[logreg]", "gate.guards={f1: 0.1}"])
+    config = load_job(base=base, overrides=["gate.models=[logreg]", "gate.guards={f1: 0.1}"])
     assert config.gate.models == ("logreg",) and config.gate.guards == {"f1": 0.1}
     with pytest.raises(InputError, match=r"accuracy is never a gate metric"):
-        load_config(base=base, overrides=["gate.primary=accuracy"])
+        load_job(base=base, overrides=["gate.primary=accuracy"])
     with pytest.raises(InputError, match=r"gate.modle: unknown key"):
-        load_config(base=base, overrides=["gate.modle=report"])
+        load_job(base=base, overrides=["gate.modle=report"])

@@ -220,13 +220,13 @@ def test_a_gate_refusal_is_a_completed_run_with_its_decision(server, tmp_path, m
     from prefect import flow
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
-    from equipoise.flows import tabular
+    from equipoise.flows import balance
 
-    @flow(name="balance_tabular")
-    def refusing(config):
+    @flow(name="balance")
+    def refusing(job):
         raise GateRefused("the gate refused: smote does not beat class weights on the holdout")
 
-    monkeypatch.setattr(tabular, "balance_tabular", refusing)
+    monkeypatch.setattr(balance, "balance", refusing)
     config = tmp_path / "job.yaml"
     config.write_text("data: {source: table.csv, label: y}\n")
     with _in_process(server):

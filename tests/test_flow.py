@@ -1,4 +1,4 @@
-"""The balance_tabular flow on a real Prefect server (test harness)."""
+"""The balance flow on tables, on a real Prefect server (test harness)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from equipoise.generators import registry
 from equipoise.generators.tables.imblearn_family import RandomOversample
-from equipoise.pipeline.config import load_config
+from equipoise.pipeline.config import load_job
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -33,13 +33,13 @@ def _config(tmp_path, frame, label, *overrides):
         "data": {"source": str(data), "label": label},
         "output": {"store": str(tmp_path / "store")},
     }
-    return load_config(base=base, overrides=[*FAST_GATE, *overrides])
+    return load_job(base=base, overrides=[*FAST_GATE, *overrides])
 
 
 def _run(config):
-    from equipoise.flows.tabular import balance_tabular
+    from equipoise.flows.balance import balance
 
-    return Path(balance_tabular(config))
+    return Path(balance(config))
 
 
 def test_flow_publishes_a_balanced_complete_version(tmp_path, attrition):

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from equipoise.cli import app
 from equipoise.generators import Generator, registry
+from equipoise.generators.tables.base import TableGenerator
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 runner = CliRunner()
@@ -79,7 +80,7 @@ def categorical_view(attrition):
     return attrition[[c for c in attrition.columns if attrition[c].dtype == object]]
 
 
-class Leaky(Generator):
+class Leaky(TableGenerator):
     """Returns training rows of the asked class with a little noise on the numbers."""
 
     kind = "leaky"

@@ -16,12 +16,14 @@ from typer.testing import CliRunner
 
 from equipoise.cli import app
 from equipoise.dataspec import InputError, infer_schema
-from equipoise.generators import Generator, registry
+from equipoise.generators import registry
+from equipoise.generators.tables.base import TableGenerator
 from equipoise.validation.gate import (
+    Arena,
     CandidateScores,
     GateSettings,
     decide,
-    run_tournament,
+    run_gate,
     score_candidates,
 )
 from equipoise.validation.gate.metrics import all_metrics, stratified_weights
@@ -173,6 +175,11 @@ def test_holdout_without_a_class_is_refused():
 # --------------------------------------------------------------------------- tournament
 
 
+def _tournament(schema, *, train, holdout, synthetic_sets, settings, seed):
+    arena = Arena("table", schema, train, holdout, settings, seed)
+    return run_gate(arena, synthetic_sets)
+
+
 def _split(frame, label, seed=0):
     from sklearn.model_selection import train_test_split
 
@@ -186,8 +193,14 @@ def _split(frame, label, seed=0):
 def test_tournament_runs_every_baseline_on_real_binary_data(attrition):
     schema, train, holdout = _split(attrition, "Attrition")
     settings = GateSettings(bootstrap=200)
-    board = run_tournament(schema, train=train, holdout=holdout,
-                           synthetic_sets={"copy": train}, settings=settings, seed=0)  # fmt: skip
+    board = _tournament(
+        schema,
+        train=train,
+        holdout=holdout,
+        synthetic_sets={"copy": train},
+        settings=settings,
+        seed=0,
+    )
     seen = {(r.candidate.name, r.candidate.model) for r in board.rows}
     for strategy in ("none", "class_weight", "threshold", "smote"):
         assert {(strategy, "logreg"), (strategy, "hgb")} <= seen
@@ -216,8 +229,8 @@ def test_tournament_on_several_classes_skips_only_the_threshold(hpc):
     settings = GateSettings(bootstrap=100, models=("logreg",),
                             baselines=("none", "threshold", "class_weight",
                                        "focal_loss"))  # fmt: skip
-    board = run_tournament(schema, train=train, holdout=holdout, synthetic_sets={},
-                           settings=settings, seed=0)  # fmt: skip
+    board = _tournament(schema, train=train, holdout=holdout, synthetic_sets={},
+                        settings=settings, seed=0)  # fmt: skip
     names = sorted(r.candidate.name for r in board.rows)
     assert names == ["class_weight", "focal_loss", "none"]
     assert board.positive == "L"  # the rarest class is the one minority_recall reports
@@ -227,7 +240,7 @@ def test_tournament_on_several_classes_skips_only_the_threshold(hpc):
 # --------------------------------------------------------------------------- whole runs
 
 
-class LabelFlip(Generator):
+class LabelFlip(TableGenerator):
     """Passes majority-class rows off as the minority class: training on them hurts."""
 
     kind = "label_flip"
@@ -335,16 +348,16 @@ def test_several_generators_compete_and_one_is_published(tmp_path, attrition):
 
 
 def test_a_baseline_that_cannot_be_trained_is_left_out_not_fatal(attrition, monkeypatch):
-    from equipoise.validation.gate import downstream
+    from equipoise.validation.gate import tables
 
     def worse_than_random(strategy, *args, **kwargs):
         raise ValueError("BaseClassifier in AdaBoostClassifier ensemble is worse than random")
 
-    monkeypatch.setattr(downstream, "own_model", worse_than_random)
+    monkeypatch.setattr(tables, "own_model", worse_than_random)
     schema, train, holdout = _split(attrition, "Attrition")
     settings = GateSettings(bootstrap=100, models=("logreg",), baselines=("none", "rusboost"))
-    board = run_tournament(schema, train=train, holdout=holdout, synthetic_sets={},
-                           settings=settings, seed=0)  # fmt: skip
+    board = _tournament(schema, train=train, holdout=holdout, synthetic_sets={},
+                        settings=settings, seed=0)  # fmt: skip
     assert [r.candidate.name for r in board.rows] == ["none"]
     assert board.skipped == [{"candidate": "rusboost", "model": "adaboost",
                               "error": "BaseClassifier in AdaBoostClassifier ensemble is "

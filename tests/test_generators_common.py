@@ -149,5 +149,5 @@ def test_every_registered_kind_is_covered():
 
 def test_unknown_kind_lists_the_known_ones():
     schema = infer_schema(pd.DataFrame({"a": [1, 2, 3, 4], "y": [0, 0, 1, 1]}), "y")
-    with pytest.raises(InputError, match="unknown generator kind 'smoot'; known kinds: ctgan"):
+    with pytest.raises(InputError, match=r"unknown generator kind 'smoot'; known kinds: .*ctgan"):
         registry.create("smoot", schema)

@@ -30,8 +30,8 @@ def _mlflow_uri(folder: Path) -> str:
 def handed_off(tmp_path_factory, prefect_server, attrition_narrow):
     """A real run whose config hands the version to DVC (store inside a git + DVC
     repository with a local remote) and to MLflow (sqlite)."""
-    from equipoise.flows.tabular import balance_tabular
-    from equipoise.pipeline.config import load_config
+    from equipoise.flows.balance import balance
+    from equipoise.pipeline.config import load_job
 
     root = tmp_path_factory.mktemp("handoff")
     repo = root / "repo"
@@ -49,7 +49,7 @@ def handed_off(tmp_path_factory, prefect_server, attrition_narrow):
         {"to": "mlflow", "tracking_uri": _mlflow_uri(root), "experiment": "balanced",
          "artifact_location": str(root / "artifacts")},
     ]  # fmt: skip
-    config = load_config(
+    config = load_job(
         base={
             "data": {"source": str(root / "table.csv"), "label": "Attrition"},
             "generator": {"kind": "smote"},
@@ -58,7 +58,7 @@ def handed_off(tmp_path_factory, prefect_server, attrition_narrow):
             "handoff": handoff,
         }
     )
-    version = Path(balance_tabular(config))
+    version = Path(balance(config))
     return root, repo, version
 
 

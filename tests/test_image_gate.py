@@ -9,7 +9,8 @@ import pytest
 from equipoise.dataspec import InputError
 from equipoise.pipeline.images.config import ImagesConfig
 from equipoise.pipeline.images.loading import prepare, read_images
-from equipoise.validation.gate.images import ImageGateSettings, run_image_gate
+from equipoise.validation.gate import Arena, decide, run_gate
+from equipoise.validation.gate.images import ImageGateSettings, joined
 from equipoise.validation.images.cnn import train_cnn
 
 
@@ -28,49 +29,51 @@ def test_cnn_is_deterministic_for_a_seed(digits):
     assert np.allclose(a.sum(axis=1), 1.0)
 
 
+def _arena(digits, settings, synthesize=None, competing=()):
+    return Arena(
+        "image", digits.schema, (digits.X_train, digits.y_train),
+        (digits.X_holdout, digits.y_holdout), settings, seed=0, competing=competing,
+        synthesize=synthesize,
+    )  # fmt: skip
+
+
 def test_every_candidate_is_scored_and_decided(digits):
     rng = np.random.default_rng(0)
     threes = digits.X_train[digits.y_train == 3]
     extra = (threes[rng.integers(0, len(threes), 40)], np.full(40, 3))
     settings = ImageGateSettings(epochs=3, bootstrap=200)
-    result = run_image_gate(
-        digits.schema.classes,
-        train=(digits.X_train, digits.y_train),
-        holdout=(digits.X_holdout, digits.y_holdout),
-        generated={"copies": extra},
-        augmented=extra,
-        settings=settings,
-        seed=0,
-    )
-    names = [r["candidate"] for r in result.board.to_records()]
+    asked = []
+
+    def synthesize(kind, counts, seed):
+        asked.append((kind, counts))
+        return extra
+
+    arena = _arena(digits, settings, synthesize)
+    board = run_gate(arena, {"copies": joined(arena.train, extra)})
+    decision = decide(board, settings)
+    names = [r["candidate"] for r in board.to_records()]
     assert sorted(names) == sorted([*settings.baselines, "copies"])
-    assert result.board.minority == 3  # the rarest *training* class, not the holdout's
-    data = result.to_dict()
-    assert data["decision"]["sentence"] == result.decision.sentence
-    assert all(0 <= r["value"] <= 1 for r in data["leaderboard"])
+    assert asked and asked[0][0] == "augment" and asked[0][1][3] > 0  # the rare class
+    assert board.minority == 3  # the rarest *training* class, not the holdout's
+    assert decision.sentence and all(0 <= r["value"] <= 1 for r in board.to_records())
 
 
-def test_augment_baseline_is_skipped_without_images(digits):
-    result = run_image_gate(
-        digits.schema.classes,
-        train=(digits.X_train, digits.y_train),
-        holdout=(digits.X_holdout, digits.y_holdout),
-        generated={},
-        augmented=None,
-        settings=ImageGateSettings(
-            epochs=1, bootstrap=100, baselines=("none", "oversample_augment")
-        ),
-        seed=0,
-    )
-    assert [r["candidate"] for r in result.board.to_records()] == ["none"]
-    assert result.decision.publish is False
+def test_augment_baseline_is_skipped_without_images_or_against_augment(digits):
+    settings = ImageGateSettings(epochs=1, bootstrap=100, baselines=("none", "oversample_augment"))
+    board = run_gate(_arena(digits, settings), {})
+    assert [r["candidate"] for r in board.to_records()] == ["none"]
+    assert decide(board, settings).publish is False
+    called = []
+    arena = _arena(digits, settings, lambda *a: called.append(a), competing=("augment",))
+    board = run_gate(arena, {})
+    assert [r["candidate"] for r in board.to_records()] == ["none"] and not called
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"baselines": ("none", "smote")}, "unknown image baselines ['smote']"),
-        ({"models": ("logreg",)}, "models must be cnn"),
+        ({"baselines": ("none", "smote")}, "unknown baselines ['smote']"),
+        ({"models": ("logreg",)}, "models must be some of cnn"),
         ({"epochs": 0}, "epochs must be a positive integer"),
         ({"primary": "accuracy"}, "accuracy is never a gate metric"),
     ],

@@ -116,7 +116,7 @@ def test_refuses_too_small_class_in_one_line(kind):
         gen.fit(X[keep], y[keep], seed=0)
     message = str(err.value)
     assert "\n" not in message
-    assert f"minority class {RARE!r} has {need - 1} rows; {kind} needs at least" in message
+    assert f"minority class {RARE!r} has {need - 1} images; {kind} needs at least" in message
     assert "use kind:" in message
 
 
@@ -134,13 +134,17 @@ def test_sample_before_fit_and_unknown_class(kind):
 @pytest.mark.parametrize("kind", KINDS)
 def test_refuses_a_table_schema(kind):
     table = infer_schema(pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "y": [0, 0, 1, 1]}), "y")
-    with pytest.raises(InputError, match=f"kind {kind} makes images; for tables use one of: ctgan"):
+    with pytest.raises(
+        InputError, match=f"kind {kind} makes image data; for table data use one of: ctgan"
+    ):
         registry.create(kind, table)
 
 
 def test_table_kinds_refuse_an_image_schema():
     schema = ImageSchema(height=8, width=8, channels=1, classes=(0, 1))
-    with pytest.raises(InputError, match="kind smote makes tables; for images use one of: augment"):
+    with pytest.raises(
+        InputError, match="kind smote makes table data; for image data use one of: augment"
+    ):
         registry.create("smote", schema)
 
 

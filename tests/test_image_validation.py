@@ -7,11 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from equipoise.dataspec import InputError
+from equipoise.dataspec import InputError, ValidationFailed
 from equipoise.generators import registry
 from equipoise.pipeline.images.config import ImagesConfig
 from equipoise.pipeline.images.loading import prepare, read_images
-from equipoise.validation import ValidationFailed
 from equipoise.validation.images import ImageValidationSettings, validate_images
 from equipoise.validation.images.cnn import train_cnn
 

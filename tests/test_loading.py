@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from equipoise.dataspec import InputError
-from equipoise.pipeline.config import DataConfig
+from equipoise.pipeline.tables.config import DataConfig
 from equipoise.pipeline.tables.loading import prepare, read_keel, read_source, split_holdout
 
 

@@ -9,18 +9,18 @@ from pathlib import Path
 import pytest
 
 from equipoise.flows.runners import task_runner, with_runner
-from equipoise.pipeline.config import RunnerConfig, load_config
+from equipoise.pipeline.config import RunnerConfig, load_job
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
 
 def _run(tmp_path: Path, frame, store: str, runner: dict) -> Path:
-    from equipoise.flows.tabular import balance_tabular
+    from equipoise.flows.balance import balance
 
     data = tmp_path / "table.csv"
     if not data.exists():
         frame.to_csv(data, index=False)
-    config = load_config(
+    config = load_job(
         base={
             "data": {"source": str(data), "label": "Attrition"},
             "generator": [{"kind": "smote"}, {"kind": "gaussian_copula"}],
@@ -29,7 +29,7 @@ def _run(tmp_path: Path, frame, store: str, runner: dict) -> Path:
             "runner": runner,
         }
     )
-    return Path(with_runner(balance_tabular, config.runner)(config))
+    return Path(with_runner(balance, config.runner)(config))
 
 
 def test_dask_cluster_gives_the_sequential_result(tmp_path, attrition_narrow):

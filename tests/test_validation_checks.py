@@ -11,13 +11,9 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import train_test_split
 
-from equipoise.dataspec import infer_schema
-from equipoise.validation import (
-    ValidationFailed,
-    ValidationReport,
-    ValidationSettings,
-    validate_synthetic,
-)
+from equipoise.dataspec import ValidationFailed, infer_schema
+from equipoise.validation import ValidationReport
+from equipoise.validation.tables import ValidationSettings, validate_synthetic
 
 LABEL = "Attrition"
 

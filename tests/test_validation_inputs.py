@@ -8,16 +8,16 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import train_test_split
 
-from equipoise.dataspec import InputError, infer_schema
+from equipoise.dataspec import InputError, ValidationFailed, infer_schema
 from equipoise.dataspec.encoding import MixedEncoder
-from equipoise.validation import ValidationFailed, ValidationSettings, validate_synthetic
-from equipoise.validation import leakage as leakage_module
 from equipoise.validation.neighbours import (
     SEPARATION,
     discrete_signature,
     knn,
     knn_within_groups,
 )
+from equipoise.validation.tables import ValidationSettings, validate_synthetic
+from equipoise.validation.tables import leakage as leakage_module
 
 LABEL = "Attrition"
 

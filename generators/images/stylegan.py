@@ -234,6 +234,6 @@ def diff_augment(x, ops: tuple[str, ...], gen):
 
 def _networks():
     """The torch modules, built on first use so that importing the registry needs no torch."""
-    from equipoise.generators import image_stylegan_nets
+    from equipoise.generators.images import stylegan_nets
 
-    return image_stylegan_nets
+    return stylegan_nets

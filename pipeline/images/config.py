@@ -9,6 +9,7 @@ from typing import ClassVar, Literal
 from pydantic import ConfigDict, Field
 
 from equipoise.pipeline.config import InputSection, JobConfig, Section
+from equipoise.pipeline.images.modality import Images
 from equipoise.validation.gate.images import ImageGateSettings
 from equipoise.validation.images import ImageValidationSettings
 
@@ -54,9 +55,9 @@ class ImagesConfig(InputSection):
 class ImageJob(JobConfig):
     """One equipoise image job."""
 
-    MODALITY: ClassVar[str] = "image"
-    SECTION: ClassVar[str] = "images"
-    DEFAULT_GENERATOR: ClassVar[str] = "augment"
+    MODALITY: ClassVar[str] = Images.name
+    SECTION: ClassVar[str] = Images.section
+    DEFAULT_GENERATOR: ClassVar[str] = Images.default_generator
 
     images: ImagesConfig
     validation: ImageValidationSettings = Field(default_factory=ImageValidationSettings)

@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from equipoise.pipeline.config import InputSection, JobConfig
+from equipoise.pipeline.tables.modality import Tables
 from equipoise.validation.gate import GateSettings
 from equipoise.validation.tables import ValidationSettings
 
@@ -34,9 +35,9 @@ class DataConfig(InputSection):
 class TableJob(JobConfig):
     """One equipoise table job."""
 
-    MODALITY: ClassVar[str] = "table"
-    SECTION: ClassVar[str] = "data"
-    DEFAULT_GENERATOR: ClassVar[str] = "ctgan"
+    MODALITY: ClassVar[str] = Tables.name
+    SECTION: ClassVar[str] = Tables.section
+    DEFAULT_GENERATOR: ClassVar[str] = Tables.default_generator
 
     data: DataConfig
     validation: ValidationSettings = Field(default_factory=ValidationSettings)

