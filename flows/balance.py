@@ -55,7 +55,7 @@ def _sample(generator: Generator, asked: dict, seed: int) -> tuple[Any, Any]:
 
 
 def _validate(mod: Modality, schema: Any, **kwargs: Any):
-    return mod.validate(schema, **kwargs)
+    return mod.validator()(schema, **kwargs)
 
 
 def _resample(resampler: Resampler, rows: tuple[Any, Any], targets: dict, seed: int):
@@ -90,7 +90,16 @@ validate_task = _task(_validate, "validate")
 resample_task = _task(_resample, "resample")
 gate_task = _task(_gate, "gate")
 publish_task = _task(_publish, "merge-publish").with_options(**runners.io_task_options())
-handoff_task = _task(handoff.hand_off_all, "hand-off")
+
+
+def _hand_off(specs: list, version: Path) -> list:
+    results = handoff.hand_off_all(specs, version)
+    for result in results:
+        get_run_logger().info("handed %s off to %s: %s", version.name, result.to, result.ref)
+    return results
+
+
+handoff_task = _task(_hand_off, "hand-off")
 
 
 @flow(name="balance", flow_run_name="{job.MODALITY}-{job.dataset_name}", log_prints=False)

@@ -11,7 +11,7 @@ are written and read back, and its block of the report. Register a new one in
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -115,18 +115,10 @@ class Modality(ABC):
 
     # -- validation -------------------------------------------------------------
     @abstractmethod
-    def validate(
-        self,
-        schema: Any,
-        *,
-        train: tuple[Any, Any],
-        holdout: tuple[Any, Any],
-        synthetic: tuple[Any, Any],
-        settings: Any,
-        seed: int,
-        reports_dir: Path | None,
-    ) -> ValidationReport:
-        """Check synthetic samples against the real training split and the holdout."""
+    def validator(self) -> Callable[..., ValidationReport]:
+        """The modality's validation: `validator()(schema, *, train, holdout, synthetic,
+        settings, seed, reports_dir)` checks synthetic samples against the real training
+        split and the holdout (`validation/<modality>/`)."""
 
     def validation_settings(self, job: JobConfig, generator: Any) -> Any:
         """The validation settings for one generator's samples."""

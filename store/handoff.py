@@ -205,17 +205,5 @@ def hand_off_all(specs: Sequence[Handoff], version: Path) -> list[HandOff]:
     """Every hand-off a job's config asks for, in order, after publishing."""
     results = []
     for spec in specs:
-        result = publisher(spec).hand_off(Path(version))
-        _log(f"handed {Path(version).name} off to {result.to}: {result.ref}")
-        results.append(result)
+        results.append(publisher(spec).hand_off(Path(version)))
     return results
-
-
-def _log(message: str) -> None:
-    from prefect.exceptions import MissingContextError
-    from prefect.logging import get_run_logger
-
-    try:
-        get_run_logger().info(message)
-    except MissingContextError:
-        print(message, file=sys.stderr)

@@ -64,13 +64,10 @@ class Images(Modality):
             f"{_counts(data.y_train)}"
         )
 
-    def validate(self, schema, *, train, holdout, synthetic, settings, seed, reports_dir):
+    def validator(self):
         from equipoise.validation.images import validate_images
 
-        return validate_images(
-            schema, train=train, holdout=holdout, synthetic=synthetic, settings=settings,
-            seed=seed, reports_dir=reports_dir,
-        )  # fmt: skip
+        return validate_images
 
     def write_version(self, folder: Path, data: ImageSplit, winner: Candidate) -> Written:
         from equipoise.pipeline.images.files import write_image_files

@@ -97,13 +97,10 @@ class Tables(Modality):
             f"{data.input_counts}; train {len(data.y_train)} / holdout {len(data.y_holdout)}"
         )
 
-    def validate(self, schema, *, train, holdout, synthetic, settings, seed, reports_dir):
+    def validator(self):
         from equipoise.validation.tables import validate_synthetic
 
-        return validate_synthetic(
-            schema, train=train, holdout=holdout, synthetic=synthetic, settings=settings,
-            seed=seed, reports_dir=reports_dir,
-        )  # fmt: skip
+        return validate_synthetic
 
     def validation_settings(self, job: TableJob, generator: Any) -> Any:
         settings = job.validation

@@ -176,27 +176,27 @@ def _entry(arena: Arena, name: str, family: str, model: str, build, data: Pair) 
     return Entry(name, family, model, run)
 
 
+def _each_model(arena: Arena, name: str, family: str, data: Pair, make, **options) -> list[Entry]:
+    """One entry per configured downstream model: `make(model, schema, seed=...,
+    **options)` builds the estimator."""
+    return [
+        _entry(
+            arena,
+            name,
+            family,
+            model,
+            partial(make, model, arena.schema, seed=derive_seed(arena.seed, model), **options),
+            data,
+        )
+        for model in arena.settings.models
+    ]
+
+
 def per_model(**options: Any):
     """Entries of each configured downstream model (`none` and `class_weight`)."""
 
     def entries(arena: Arena, name: str, family: str, data: Pair) -> list[Entry]:
-        return [
-            _entry(
-                arena,
-                name,
-                family,
-                model,
-                partial(
-                    downstream_model,
-                    model,
-                    arena.schema,
-                    seed=derive_seed(arena.seed, model),
-                    **options,
-                ),
-                data,
-            )
-            for model in arena.settings.models
-        ]
+        return _each_model(arena, name, family, data, downstream_model, **options)
 
     return entries
 
@@ -206,45 +206,15 @@ def threshold(arena: Arena, name: str, family: str, data: Pair) -> list[Entry]:
     one cut-off is defined for two classes)."""
     if not arena.binary:
         return []
-    return [
-        _entry(
-            arena,
-            name,
-            family,
-            model,
-            partial(
-                threshold_model,
-                model,
-                arena.schema,
-                seed=derive_seed(arena.seed, model),
-                positive=arena.minority,
-                folds=arena.settings.cv_folds,
-            ),
-            data,
-        )
-        for model in arena.settings.models
-    ]
+    return _each_model(
+        arena, name, family, data, threshold_model,
+        positive=arena.minority, folds=arena.settings.cv_folds,
+    )  # fmt: skip
 
 
 def smote(arena: Arena, name: str, family: str, data: Pair) -> list[Entry]:
     """Each model with SMOTE in its pipeline, fitted on the training split only."""
-    return [
-        _entry(
-            arena,
-            name,
-            family,
-            model,
-            partial(
-                smote_model,
-                model,
-                arena.schema,
-                seed=derive_seed(arena.seed, model),
-                minority_rows=arena.minority_rows,
-            ),
-            data,
-        )
-        for model in arena.settings.models
-    ]
+    return _each_model(arena, name, family, data, smote_model, minority_rows=arena.minority_rows)
 
 
 def own(model: str):
