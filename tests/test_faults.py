@@ -126,34 +126,50 @@ RUNNER = textwrap.dedent(
     import os, sys, time
     from pathlib import Path
     from equipoise.generators import registry
+    from equipoise.generators.images.augment import Augment
     from equipoise.generators.tables.imblearn_family import Smote
 
-    class PausingSmote(Smote):
-        '''SMOTE that logs each fit and can stop in sample() until it is killed.'''
+    def pausing(base):
+        '''`base` that logs each fit and can stop in sample() until it is killed.'''
 
-        kind = "pausing_smote"
+        class Pausing(base):
+            kind = f"pausing_{base.kind}"
 
-        def _fit(self, X, y, *, seed, progress):
-            with open(os.environ["FIT_LOG"], "a") as log:
-                log.write("fit\\n")
-            super()._fit(X, y, seed=seed, progress=progress)
+            def _fit(self, X, y, *, seed, progress):
+                with open(os.environ["FIT_LOG"], "a") as log:
+                    log.write("fit\\n")
+                super()._fit(X, y, seed=seed, progress=progress)
 
-        def _sample(self, counts, *, seed):
-            if os.environ.get("PAUSE_FILE"):
-                Path(os.environ["PAUSE_FILE"]).write_text("sampling")
-                time.sleep(300)
-            return super()._sample(counts, seed=seed)
+            def _sample(self, counts, *, seed):
+                if os.environ.get("PAUSE_FILE"):
+                    Path(os.environ["PAUSE_FILE"]).write_text("sampling")
+                    time.sleep(300)
+                return super()._sample(counts, seed=seed)
 
-    registry.REGISTRY[PausingSmote.kind] = PausingSmote
+        registry.REGISTRY[Pausing.kind] = Pausing
+
+    pausing(Smote)
+    pausing(Augment)
     from equipoise.cli import app
     app(sys.argv[1:])
     """
 )
 
 
+#: modality -> (input options, the pausing kind, extra settings, the dataset's folder)
+KILLED_RUNS = {
+    "table": (["--data", "{tmp}/table.csv", "--label", "Attrition"], "pausing_smote",
+              ["gate.models=[logreg]"], "table"),
+    "image": (["--images", "sklearn:digits"], "pausing_augment",
+              ["images.rare={class: 3, keep: 15}", "gate.epochs=2", "gate.bootstrap=100"],
+              "digits"),
+}  # fmt: skip
+
+
 @pytest.mark.usefixtures("prefect_server")
+@pytest.mark.parametrize("modality", sorted(KILLED_RUNS))
 def test_sigkill_while_sampling_then_rerun_reuses_the_fit_and_the_version(
-    tmp_path, attrition_narrow
+    tmp_path, attrition_narrow, modality
 ):
     from prefect.settings import PREFECT_API_URL
 
@@ -161,11 +177,12 @@ def test_sigkill_while_sampling_then_rerun_reuses_the_fit_and_the_version(
     script.write_text(RUNNER)
     attrition_narrow.to_csv(tmp_path / "table.csv", index=False)
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}  # the session's server
+    inputs, kind, sets, name = KILLED_RUNS[modality]
 
     def run(store: Path, fit_log: Path, pause: Path | None = None) -> subprocess.Popen:
-        args = [sys.executable, script, "run", "--data", tmp_path / "table.csv", "--label",
-                "Attrition", "--generator", "pausing_smote", "--out", store,
-                "--set", "gate.mode=report", "--set", "gate.models=[logreg]"]  # fmt: skip
+        args = [sys.executable, script, "run", *(a.format(tmp=tmp_path) for a in inputs),
+                "--generator", kind, "--out", store, "--set", "gate.mode=report",
+                *(f"--set={s}" for s in sets)]  # fmt: skip
         extra = {"FIT_LOG": str(fit_log), **({"PAUSE_FILE": str(pause)} if pause else {})}
         return subprocess.Popen(
             args, env={**env, **extra}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -182,8 +199,8 @@ def test_sigkill_while_sampling_then_rerun_reuses_the_fit_and_the_version(
     os.killpg(killed.pid, signal.SIGKILL)
     killed.wait(timeout=30)
     store = tmp_path / "store"
-    assert not (store / "table").exists() or not [
-        p for p in (store / "table").iterdir() if not p.name.startswith(".")
+    assert not (store / name).exists() or not [
+        p for p in (store / name).iterdir() if not p.name.startswith(".")
     ], "nothing published by the killed run"
     assert len(list((store / ".cache" / "fits").glob("*.pkl"))) == 1
 
@@ -194,4 +211,4 @@ def test_sigkill_while_sampling_then_rerun_reuses_the_fit_and_the_version(
     assert "reused the cached fit" in err
     published = Path(out.strip().splitlines()[-1])
     assert published.name == expected, "the same version as a run that was never killed"
-    assert _assert_intact(store / "table") == {expected}
+    assert _assert_intact(store / name) == {expected}

@@ -21,9 +21,7 @@ runner = CliRunner()
 
 FAST = {"ctgan": ["epochs=3", "batch_size=100"], "tvae": ["epochs=3", "batch_size=100"]}
 GENERATORS = [
-    kind
-    for kind in registry.known_kinds("table")
-    if issubclass(registry.REGISTRY[kind], Generator)
+    kind for kind in registry.known_kinds("table") if issubclass(registry.REGISTRY[kind], Generator)
 ]  # every registered generator that makes rows (resamplers only select real ones)
 
 

@@ -26,14 +26,8 @@ def _mlflow_uri(folder: Path) -> str:
     return f"sqlite:///{folder / 'mlflow.db'}"
 
 
-@pytest.fixture(scope="module")
-def handed_off(tmp_path_factory, prefect_server, attrition_narrow):
-    """A real run whose config hands the version to DVC (store inside a git + DVC
-    repository with a local remote) and to MLflow (sqlite)."""
-    from equipoise.flows.balance import balance
-    from equipoise.pipeline.config import load_job
-
-    root = tmp_path_factory.mktemp("handoff")
+def _repo(root: Path) -> Path:
+    """A git repository with DVC and a local DVC remote under `root`."""
     repo = root / "repo"
     repo.mkdir()
     _git(repo, "init", "-q")
@@ -43,12 +37,28 @@ def handed_off(tmp_path_factory, prefect_server, attrition_narrow):
     subprocess.run([BIN / "dvc", "remote", "add", "local", root / "remote"], cwd=repo, check=True)
     _git(repo, "add", "-A")
     _git(repo, "commit", "-qm", "dvc init")
-    attrition_narrow.to_csv(root / "table.csv", index=False)
-    handoff = [
+    return repo
+
+
+def _handoffs(root: Path) -> list[dict]:
+    return [
         {"to": "dvc"},
         {"to": "mlflow", "tracking_uri": _mlflow_uri(root), "experiment": "balanced",
          "artifact_location": str(root / "artifacts")},
     ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def handed_off(tmp_path_factory, prefect_server, attrition_narrow):
+    """A real run whose config hands the version to DVC (store inside a git + DVC
+    repository with a local remote) and to MLflow (sqlite)."""
+    from equipoise.flows.balance import balance
+    from equipoise.pipeline.config import load_job
+
+    root = tmp_path_factory.mktemp("handoff")
+    repo = _repo(root)
+    attrition_narrow.to_csv(root / "table.csv", index=False)
+    handoff = _handoffs(root)
     config = load_job(
         base={
             "data": {"source": str(root / "table.csv"), "label": "Attrition"},
@@ -60,6 +70,25 @@ def handed_off(tmp_path_factory, prefect_server, attrition_narrow):
     )
     version = Path(balance(config))
     return root, repo, version
+
+
+@pytest.fixture(scope="module")
+def image_handed_off(tmp_path_factory, prefect_server):
+    """An image run (digits, digit 3 made rare) handed to DVC and MLflow by its config."""
+    from equipoise.flows.balance import balance
+    from equipoise.pipeline.config import load_job
+
+    root = tmp_path_factory.mktemp("image-handoff")
+    repo = _repo(root)
+    config = load_job(
+        base={
+            "images": {"source": "sklearn:digits", "rare": {"class": 3, "keep": 15}},
+            "gate": {"mode": "report", "epochs": 2, "bootstrap": 100},
+            "output": {"store": str(repo / "datasets"), "name": "digits"},
+            "handoff": _handoffs(root),
+        }
+    )
+    return root, repo, Path(balance(config))
 
 
 def _dataset_inputs(uri: str, experiment: str):
@@ -140,3 +169,27 @@ def test_dvc_outside_a_git_repository_is_refused(handed_off, tmp_path):
     result = CliRunner().invoke(app, ["publish", str(copy), "--to", "dvc"])
     assert result.exit_code == 2, result.output
     assert "is not inside a git repository" in result.stderr
+
+
+def test_an_image_version_goes_to_dvc_and_mlflow_like_a_table(image_handed_off, tmp_path):
+    root, repo, version = image_handed_off
+    tag = f"equipoise/digits/{version.name}"
+    assert _git(repo, "tag", "--list", tag) == tag
+    assert (
+        f"datasets/digits/{version.name}.dvc"
+        in _git(repo, "show", "--name-only", "--format=", tag).splitlines()
+    )
+    (run,) = _dataset_inputs(_mlflow_uri(root), "balanced")
+    dataset = run.inputs.dataset_inputs[0].dataset
+    assert dataset.digest == version.name and dataset.name == "digits"
+    schema = json.loads(dataset.schema)["mlflow_colspec"]
+    assert {c["name"] for c in schema} >= {"file", "label", "origin"}, "one row per image"
+
+    again = CliRunner().invoke(app, ["publish", str(version), "--to", "dvc"])
+    assert again.exit_code == 0 and "already there" in again.stderr, again.output
+    args = ["publish", str(version), "--to", "mlflow", "--tracking-uri", _mlflow_uri(tmp_path),
+            "--experiment", "images"]  # fmt: skip
+    fresh = CliRunner().invoke(app, args)
+    assert fresh.exit_code == 0 and "handed off" in fresh.stderr, fresh.output
+    (run,) = _dataset_inputs(_mlflow_uri(tmp_path), "images")
+    assert run.inputs.dataset_inputs[0].dataset.digest == version.name

@@ -72,6 +72,30 @@ def test_same_seed_same_version(tmp_path):
     assert a.name == b.name
 
 
+def test_two_generators_compete_in_the_gate_on_a_process_runner(tmp_path):
+    """Images go through the same flow as tables: several generators fitted side by side
+    on the configured runner (here two worker processes), each validated, both in the
+    gate, the fits cached in the store."""
+    store = tmp_path / "store"
+    result = _run(store, extra=(
+        "generator=[{kind: augment}, {kind: stylegan, params: {epochs: 2, channels: 16}}]",
+        "runner={kind: process, workers: 2}",
+        "validation.min_judge_agreement=0",  # two epochs of a GAN: checks run, not judged
+        "validation.max_near_copy_share=1",
+        "gate.mode=report",
+        "gate.baselines=[none]",
+    ))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    path = Path(result.stdout.strip().splitlines()[-1])
+    manifest = json.loads((path / "manifest.json").read_text())
+    assert [c["name"] for c in manifest["candidates"]] == ["augment", "stylegan"]
+    assert all(c["validation_passed"] for c in manifest["candidates"])
+    board = {r["candidate"] for r in manifest["gate"]["leaderboard"]}
+    assert board == {"none", "augment", "stylegan"}
+    assert len(list((store / ".cache" / "fits").glob("*.pkl"))) == 2
+    assert manifest["config"]["runner"] == {"kind": "process", "workers": 2, "address": None}
+
+
 def test_gate_refusal_exits_3_and_publishes_nothing(tmp_path):
     store, runs = tmp_path / "store", tmp_path / "runs"
     result = _run(store, extra=("gate.min_uplift=0.5", "gate.baselines=[none]",
