@@ -18,6 +18,8 @@ _EXPORTS = {
     "ValidationFailed": "errors",
     "ImageSchema": "images",
     "infer_image_schema": "images",
+    "SeriesSchema": "series",
+    "infer_series_schema": "series",
     "ColumnKind": "schema",
     "ColumnSpec": "schema",
     "TableSchema": "schema",

@@ -7,8 +7,6 @@ SMOTE in the pipeline, and the strategies that bring a model of their own."""
 
 from __future__ import annotations
 
-import time
-import warnings
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -19,8 +17,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from equipoise.dataspec.encoding import MixedEncoder
 from equipoise.dataspec.schema import TableSchema
 from equipoise.dataspec.seeding import derive_seed
-from equipoise.validation.gate.arena import Arena, Entry, Pair, proba_in_class_order
-from equipoise.validation.gate.scoring import CandidateScores
+from equipoise.validation.gate.arena import Arena, Entry, Pair
+from equipoise.validation.gate.estimators import each_model, entry, tuned_threshold
 
 #: the downstream models every table candidate is trained with
 MODELS = ("logreg", "hgb")
@@ -123,17 +121,8 @@ def own_model(strategy: str, schema: TableSchema, *, seed: int, gamma: float) ->
 
 def threshold_model(name: str, schema: TableSchema, *, seed: int, positive: Any, folds: int):
     """The downstream model with its decision threshold chosen by stratified CV on the
-    training split (maximising the positive class's F1), never on the holdout. The
-    fitted cut-off applies to the probability of `classes_[1]` (sklearn's convention)."""
-    from sklearn.metrics import f1_score, make_scorer
-    from sklearn.model_selection import StratifiedKFold, TunedThresholdClassifierCV
-
-    return TunedThresholdClassifierCV(
-        downstream_model(name, schema, seed=seed),
-        scoring=make_scorer(f1_score, pos_label=positive),
-        cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
-        random_state=seed,
-    )
+    training split (maximising the positive class's F1), never on the holdout."""
+    return tuned_threshold(downstream_model(name, schema, seed=seed), seed, positive, folds)
 
 
 def _imblearn(cls_name: str, seed: int, **params: Any) -> Any:
@@ -145,58 +134,11 @@ def _imblearn(cls_name: str, seed: int, **params: Any) -> Any:
 # --------------------------------------------------------------------------- entries
 
 
-def _fit_predict(build: Callable[[], Any], data: Pair, arena: Arena) -> tuple[Any, np.ndarray]:
-    from sklearn.exceptions import ConvergenceWarning
-
-    estimator = build()
-    X, y = data
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        estimator.fit(X, np.asarray(y))
-    X_hold = arena.holdout[0]
-    raw = estimator.predict_proba(X_hold)
-    return estimator, proba_in_class_order(raw, estimator.classes_, arena.classes, len(X_hold))
-
-
-def _entry(arena: Arena, name: str, family: str, model: str, build, data: Pair) -> Entry:
-    def run() -> CandidateScores:
-        started = time.perf_counter()
-        estimator, proba = _fit_predict(build, data, arena)
-        threshold = getattr(estimator, "best_threshold_", None)
-        if threshold is not None and estimator.classes_[1] != arena.minority:
-            threshold = 1.0 - threshold  # sklearn's cut-off is on classes_[1]; ours on the minority
-        note = f"trained on {len(data[1])} rows in {time.perf_counter() - started:.1f} s"
-        if threshold is not None:
-            note += f"; threshold {threshold:.3f} chosen by CV on the training split"
-        return CandidateScores(
-            name, family, model, proba,  # type: ignore[arg-type]
-            threshold=None if threshold is None else float(threshold), note=note,
-        )  # fmt: skip
-
-    return Entry(name, family, model, run)
-
-
-def _each_model(arena: Arena, name: str, family: str, data: Pair, make, **options) -> list[Entry]:
-    """One entry per configured downstream model: `make(model, schema, seed=...,
-    **options)` builds the estimator."""
-    return [
-        _entry(
-            arena,
-            name,
-            family,
-            model,
-            partial(make, model, arena.schema, seed=derive_seed(arena.seed, model), **options),
-            data,
-        )
-        for model in arena.settings.models
-    ]
-
-
 def per_model(**options: Any):
     """Entries of each configured downstream model (`none` and `class_weight`)."""
 
     def entries(arena: Arena, name: str, family: str, data: Pair) -> list[Entry]:
-        return _each_model(arena, name, family, data, downstream_model, **options)
+        return each_model(arena, name, family, data, downstream_model, **options)
 
     return entries
 
@@ -206,7 +148,7 @@ def threshold(arena: Arena, name: str, family: str, data: Pair) -> list[Entry]:
     one cut-off is defined for two classes)."""
     if not arena.binary:
         return []
-    return _each_model(
+    return each_model(
         arena, name, family, data, threshold_model,
         positive=arena.minority, folds=arena.settings.cv_folds,
     )  # fmt: skip
@@ -214,7 +156,7 @@ def threshold(arena: Arena, name: str, family: str, data: Pair) -> list[Entry]:
 
 def smote(arena: Arena, name: str, family: str, data: Pair) -> list[Entry]:
     """Each model with SMOTE in its pipeline, fitted on the training split only."""
-    return _each_model(arena, name, family, data, smote_model, minority_rows=arena.minority_rows)
+    return each_model(arena, name, family, data, smote_model, minority_rows=arena.minority_rows)
 
 
 def own(model: str):
@@ -226,6 +168,6 @@ def own(model: str):
             own_model, name, arena.schema, seed=derive_seed(arena.seed, name),
             gamma=arena.settings.focal_gamma,
         )  # fmt: skip
-        return [_entry(arena, name, family, model, build, data)]
+        return [entry(arena, name, family, model, build, data)]
 
     return entries
