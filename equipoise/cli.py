@@ -174,7 +174,7 @@ def publish(
 ) -> None:
     """Hand an existing version off to DVC or MLflow; prints the tag or run id."""
     _quiet_environment()
-    from equipoise.flows import handoff
+    from equipoise.store import handoff
     from equipoise.pipeline.config import DvcHandoff, MlflowHandoff
 
     with _one_line_errors():
@@ -222,9 +222,10 @@ def _job_config(config: Path | None, options: dict[str, Any]):
         mod is not None and given - {o.flag for o in mod.cli_options}
     ):
         raise InputError(f"pass one of a CONFIG file, {usage}, not both")
-    extra = list(options.get("set_") or [])
-    if options.get("generator") is not None:
+    extra = []
+    if options.get("generator") is not None:  # first: --set generator.params.x=1 refines it
         extra.append(f"generator={{kind: {options['generator']}}}")  # replaces a list too
+    extra += list(options.get("set_") or [])
     if options.get("seed") is not None:
         extra.append(f"seed={options['seed']}")
     if options.get("out") is not None:
