@@ -72,9 +72,7 @@ class SeriesSchema:
         }
 
 
-def infer_series_schema(
-    X: np.ndarray, y: Any, channel_names: tuple[str, ...] = ()
-) -> SeriesSchema:
+def infer_series_schema(X: np.ndarray, y: Any, channel_names: tuple[str, ...] = ()) -> SeriesSchema:
     """The schema of a float (N, C, T) array and its labels (classes sorted)."""
     X = np.asarray(X)
     if X.ndim != 3:

@@ -174,8 +174,8 @@ def publish(
 ) -> None:
     """Hand an existing version off to DVC or MLflow; prints the tag or run id."""
     _quiet_environment()
-    from equipoise.store import handoff
     from equipoise.pipeline.config import DvcHandoff, MlflowHandoff
+    from equipoise.store import handoff
 
     with _one_line_errors():
         if to == "dvc":

@@ -19,7 +19,11 @@ from equipoise.generators.tables.base import TableGenerator
 pytestmark = pytest.mark.usefixtures("prefect_server")
 runner = CliRunner()
 
-FAST = {"ctgan": ["epochs=3", "batch_size=100"], "tvae": ["epochs=3", "batch_size=100"]}
+FAST = {
+    "ctgan": ["epochs=3", "batch_size=100"],
+    "tvae": ["epochs=3", "batch_size=100"],
+    "forest_flow": ["n_t=3", "duplicate_K=2", "n_estimators=5", "max_depth=3"],
+}
 GENERATORS = [
     kind for kind in registry.known_kinds("table") if issubclass(registry.REGISTRY[kind], Generator)
 ]  # every registered generator that makes rows (resamplers only select real ones)

@@ -15,6 +15,7 @@ from equipoise.generators import Generator, Resampler, registry
 FAST_PARAMS = {
     "ctgan": {"epochs": 3, "batch_size": 100},
     "tvae": {"epochs": 3, "batch_size": 100},
+    "forest_flow": {"n_t": 3, "duplicate_K": 2, "n_estimators": 5, "max_depth": 3},
 }
 KINDS = registry.known_kinds("table")  # image kinds: tests/test_image_generators_common.py
 GENERATORS = [k for k in KINDS if issubclass(registry.REGISTRY[k], Generator)]
