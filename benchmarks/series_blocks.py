@@ -24,7 +24,8 @@ os.environ.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "equipoise
 
 import numpy as np
 
-from equipoise.generators.series import TRANSFORMS, augment_batch, load_series, smote_series
+from equipoise.generators.series import TRANSFORMS, augment_batch, smote_series
+from equipoise.pipeline.series.bundled import load_series
 
 SETS = ("italy_power_demand", "gunpoint")
 

@@ -32,6 +32,8 @@ def _quiet_environment() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     # The temporary server needs more than Prefect's 20 s on a busy 2-core machine.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    # MiniRocket (series gate) compiles with numba: keep the compiled code between runs.
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "equipoise" / "numba"))
 
 
 def run(config: Path | None = None, **options: Any) -> None:
@@ -216,7 +218,8 @@ def _job_config(config: Path | None, options: dict[str, Any]):
     given = {f for f in flags if options.get(f) is not None}
     mod = modality_of_cli(given)
     usage = " or ".join(
-        " and ".join(f"--{o.flag} {o.metavar}" for o in m.cli_options) for m in MODALITIES.values()
+        " and ".join(f"--{o.flag} {o.metavar}" for o in m.cli_options if o.required)
+        for m in MODALITIES.values()
     )
     if (config is not None and given) or (
         mod is not None and given - {o.flag for o in mod.cli_options}
@@ -232,13 +235,14 @@ def _job_config(config: Path | None, options: dict[str, Any]):
         extra.append(f"output.store={options['out']}")
     if config is not None:
         return load_job(config, overrides=extra)
-    missing = [] if mod is None else [o.flag for o in mod.cli_options if o.flag not in given]
+    missing = [o.flag for o in mod.cli_options if o.required and o.flag not in given] if mod else []
     if mod is None or missing:
         raise InputError(f"pass a CONFIG file, or {usage}")
     base: dict[str, Any] = {}
     for opt in mod.cli_options:
-        section, key = opt.key.split(".", 1)
-        base.setdefault(section, {})[key] = options[opt.flag]
+        if options.get(opt.flag) is not None:
+            section, key = opt.key.split(".", 1)
+            base.setdefault(section, {})[key] = options[opt.flag]
     return load_job(base=base, overrides=extra)
 
 

@@ -53,6 +53,16 @@ class InputSection(Section):
         return stem.replace("/", "-")
 
 
+class RareConfig(Section):
+    """Make one class rare: keep `keep` of its training samples (the holdout is untouched),
+    to try equipoise on a balanced dataset."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    class_: str | int = Field(alias="class", description="the class to make rare")
+    keep: int = Field(ge=1, description="training samples of that class to keep")
+
+
 class SplitConfig(Section):
     """The real holdout that no generator ever sees."""
 

@@ -32,6 +32,7 @@ class CliOption:
     key: str  # the config path it sets: "data.source"
     help: str
     metavar: str = "VALUE"  # what it takes, as usage lines show it: "PATH"
+    required: bool = True  # without a config file, must it be given?
 
 
 class Prepared(Protocol):

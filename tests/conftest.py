@@ -11,6 +11,10 @@ os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# numba (sktime's MiniRocket) compiles once per cache folder; keep it between sessions.
+os.environ.setdefault(
+    "NUMBA_CACHE_DIR", os.path.join(os.path.expanduser("~"), ".cache", "equipoise", "numba")
+)
 
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402

@@ -188,7 +188,7 @@ def test_an_image_version_goes_to_dvc_and_mlflow_like_a_table(image_handed_off, 
     again = CliRunner().invoke(app, ["publish", str(version), "--to", "dvc"])
     assert again.exit_code == 0 and "already there" in again.stderr, again.output
     args = ["publish", str(version), "--to", "mlflow", "--tracking-uri", _mlflow_uri(tmp_path),
-            "--experiment", "images"]  # fmt: skip
+            "--experiment", "images", "--artifact-location", str(tmp_path / "a")]  # fmt: skip
     fresh = CliRunner().invoke(app, args)
     assert fresh.exit_code == 0 and "handed off" in fresh.stderr, fresh.output
     (run,) = _dataset_inputs(_mlflow_uri(tmp_path), "images")

@@ -9,19 +9,21 @@ import pytest
 
 from equipoise.generators.series import (
     TRANSFORMS,
-    VariableLengthError,
     augment_batch,
     jitter,
-    load_series,
-    load_series_list,
-    resample_length,
     smote_series,
     time_warp,
-    to_set,
     window_slice,
     window_warp,
 )
 from equipoise.generators.series.smote import dba_series, tslearn_available
+from equipoise.pipeline.series.bundled import (
+    VariableLengthError,
+    load_series,
+    load_series_list,
+    resample_length,
+    to_set,
+)
 
 
 @pytest.fixture(scope="module")

@@ -6,21 +6,12 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
-from equipoise.pipeline.config import InputSection, JobConfig, Section
+from equipoise.pipeline.config import InputSection, JobConfig, RareConfig, Section
 from equipoise.pipeline.images.modality import Images
 from equipoise.validation.gate.images import ImageGateSettings
 from equipoise.validation.images import ImageValidationSettings
-
-
-class RareConfig(Section):
-    """Make one class rare: keep `keep` of its training images (the holdout is untouched)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    class_: str | int = Field(alias="class", description="the class to make rare")
-    keep: int = Field(ge=1, description="training images of that class to keep")
 
 
 class ResizeConfig(Section):

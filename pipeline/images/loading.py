@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from equipoise.dataspec import ImageSchema, InputError, infer_image_schema
-from equipoise.pipeline.images.config import ImagesConfig, RareConfig, ResizeConfig
+from equipoise.pipeline.images.config import ImagesConfig, ResizeConfig
+from equipoise.pipeline.splits import rare_keep, stratified_split
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 BUNDLED = ("sklearn:digits", "mnist")
@@ -283,43 +284,3 @@ def _labels(labels: np.ndarray, config: ImagesConfig) -> np.ndarray:
             f"{list(config.classes)}; fix the labels or add them to images.classes"
         )
     return np.array([known[str(v)] for v in labels.tolist()], dtype=object)
-
-
-def stratified_split(y: np.ndarray, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted train / holdout positions, stratified by class and seeded."""
-    from sklearn.model_selection import train_test_split
-
-    counts = {c: int((y == c).sum()) for c in set(y.tolist())}
-    small = {c: n for c, n in counts.items() if n < 2}
-    if small:
-        raise InputError(
-            f"classes {sorted(small, key=str)} have a single image; a stratified holdout needs "
-            "at least 2 per class; add images or drop the class"
-        )
-    train, hold = train_test_split(
-        np.arange(len(y)), test_size=share, stratify=np.asarray(y).astype(str), random_state=seed
-    )
-    return np.sort(train), np.sort(hold)
-
-
-def rare_keep(y_train: np.ndarray, rare: RareConfig, seed: int, classes: tuple) -> np.ndarray:
-    """Mask of the training images to keep: `rare.keep` seeded images of the rare class,
-    every image of the others."""
-    by_text = {str(c): c for c in classes}
-    if str(rare.class_) not in by_text:
-        raise InputError(
-            f"images.rare.class {rare.class_!r} is not a class of the data "
-            f"{[*classes][:20]}; pick one of them"
-        )
-    label = by_text[str(rare.class_)]
-    members = np.flatnonzero(y_train == label)
-    if rare.keep > len(members):
-        raise InputError(
-            f"images.rare.keep is {rare.keep} but class {label!r} has only {len(members)} "
-            "training images; lower images.rare.keep"
-        )
-    rng = np.random.default_rng(seed)
-    keep = np.ones(len(y_train), dtype=bool)
-    keep[members] = False
-    keep[np.sort(rng.choice(members, size=rare.keep, replace=False))] = True
-    return keep

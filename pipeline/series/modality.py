@@ -1,0 +1,130 @@
+"""Time series as a modality: a long table (one row per series and time step), an
+`.npz` of arrays or a set bundled with sktime; float series (N, C, T) of one length.
+Versions keep the input's form: `train.parquet` (long tables) or `train.npz`, with
+`provenance.parquet` (one row per series)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from equipoise.pipeline.modality import CliOption, Modality, ReportBlock, Written
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from equipoise.pipeline.candidates import Candidate
+    from equipoise.pipeline.series.config import SeriesJob
+    from equipoise.pipeline.series.loading import RawSeries, SeriesSplit
+
+
+class Series(Modality):
+    name: ClassVar[str] = "series"
+    unit: ClassVar[str] = "series"
+    section: ClassVar[str] = "series"
+    default_generator: ClassVar[str] = "series_augment"
+    cli_options = (
+        CliOption(
+            "series", "series.source",
+            "time series: long table (with --label and --id), .npz, or sktime:NAME", "PATH",
+        ),
+        CliOption("label", "series.label", "the class column", "COLUMN", required=False),
+        CliOption("id", "series.id", "long table: the series id column", "COLUMN",
+                  required=False),
+        CliOption("time", "series.time", "long table: the column that orders the steps",
+                  "COLUMN", required=False),
+    )  # fmt: skip
+    cli_marker = frozenset({"series"})
+    packages = (
+        "sktime", "numba", "numpy", "pandas", "pyarrow", "scikit-learn", "imbalanced-learn",
+        "prefect", "great-expectations",
+    )  # fmt: skip
+
+    @property
+    def job_model(self) -> type[SeriesJob]:
+        from equipoise.pipeline.series.config import SeriesJob
+
+        return SeriesJob
+
+    def load(self, job: SeriesJob) -> RawSeries:
+        from equipoise.pipeline.series.loading import read_series
+
+        return read_series(job.series)
+
+    def split(self, raw: RawSeries, job: SeriesJob) -> SeriesSplit:
+        from equipoise.pipeline.series.loading import prepare
+
+        return prepare(raw, job.series, job.split.holdout, job.seed)
+
+    def balance_counts(self, data: SeriesSplit) -> dict[Any, int]:
+        # The rare rule removes training series only: deficits follow the training split.
+        return _counts(data.y_train)
+
+    def describe(self, data: SeriesSplit) -> str:
+        s = data.schema
+        return (
+            f"{len(data.y_train)} training series ({s.channels} channel(s) x {s.length} "
+            f"steps), {len(data.y_holdout)} holdout; training classes {_counts(data.y_train)}"
+        )
+
+    def validator(self):
+        from equipoise.validation.series import validate_series
+
+        return validate_series
+
+    def write_version(self, folder: Path, data: SeriesSplit, winner: Candidate) -> Written:
+        from equipoise.pipeline.series.files import write_series_files
+
+        synthetic = winner.synthetic
+        assert synthetic is not None  # series have no resamplers
+        files = write_series_files(folder, data, synthetic, winner.generator.kind, data.config)
+        train, hold, syn = _counts(data.y_train), _counts(data.y_holdout), _counts(synthetic[1])
+        published = {
+            c: train.get(c, 0) + hold.get(c, 0) + syn.get(c, 0) for c in data.schema.classes
+        }
+        return Written(files, published, len(data.y_train) + len(data.y_holdout))
+
+    def read_version(self, folder: Path, manifest: Mapping[str, Any]) -> tuple[pd.DataFrame, str]:
+        import pandas as pd
+
+        if (folder / "train.parquet").is_file():
+            return pd.read_parquet(folder / "train.parquet"), manifest["series"]["label"]
+        # arrays: one row per series (id, label, origin, split, generator)
+        return pd.read_parquet(folder / "provenance.parquet"), "label"
+
+    def manifest_extras(self, job: SeriesJob, data: SeriesSplit) -> dict[str, Any]:
+        raw = data.raw
+        return {
+            "series": job.series.model_dump(mode="json", by_alias=True),
+            "series_input": {
+                "form": raw.form,
+                "lengths_read": {"min": int(raw.lengths.min()), "max": int(raw.lengths.max())},
+                "resampled_to": data.schema.length
+                if (raw.lengths != data.schema.length).any()
+                else None,
+            },
+        }
+
+    def rows_extras(self, data: SeriesSplit) -> dict[str, int]:
+        return {"rare_removed": data.rare_removed}
+
+    def report_block(
+        self, data: SeriesSplit, winner: Candidate, manifest: Mapping[str, Any]
+    ) -> ReportBlock:
+        from equipoise.reports.series import class_overlays, pair_plot
+
+        overlays = class_overlays(data.schema, (data.X_train, data.y_train), winner.synthetic)
+        pairs = None
+        if winner.validation is not None and winner.samples is not None:
+            closest = getattr(winner.validation, "closest_pairs", [])
+            pairs = pair_plot(closest, winner.samples[0], data.X_train)
+        return ReportBlock("series.html", {"overlays": overlays, "pairs": pairs})
+
+
+def _counts(labels: Any) -> dict[Any, int]:
+    import pandas as pd
+
+    from equipoise.pipeline.balance import class_counts
+
+    return class_counts(pd.Series(labels))
