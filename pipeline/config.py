@@ -79,7 +79,8 @@ class GeneratorConfig(Section):
     def _check_params(self) -> GeneratorConfig:
         from equipoise.generators import registry
 
-        registry.generator_class(self.kind)  # unknown kind -> InputError listing the kinds
+        if self.kind not in registry.REGISTRY:
+            return self  # the job names it, with the kinds of its modality
         try:
             validated = _params_model(self.kind).model_validate(self.params)
         except ValidationError as err:
@@ -196,6 +197,11 @@ class JobConfig(Section):
         if isinstance(self.generator, list) and not self.generator:
             raise InputError("config: generator: the list is empty; name at least one kind")
         for gen in self.generators:
+            if gen.kind not in registry.REGISTRY:
+                raise InputError(
+                    f"unknown generator kind {gen.kind!r}; known kinds: "
+                    f"{', '.join(registry.known_kinds(self.MODALITY))} (`equipoise kinds`)"
+                )
             made = registry.generator_class(gen.kind).modality
             if made != self.MODALITY:
                 raise InputError(

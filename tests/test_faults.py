@@ -129,27 +129,28 @@ RUNNER = textwrap.dedent(
     from equipoise.generators.images.augment import Augment
     from equipoise.generators.tables.imblearn_family import Smote
 
-    def pausing(base):
-        '''`base` that logs each fit and can stop in sample() until it is killed.'''
+    class Pausing:
+        '''Logs each fit and can stop in sample() until it is killed.'''
 
-        class Pausing(base):
-            kind = f"pausing_{base.kind}"
+        def _fit(self, X, y, *, seed, progress):
+            with open(os.environ["FIT_LOG"], "a") as log:
+                log.write("fit\\n")
+            super()._fit(X, y, seed=seed, progress=progress)
 
-            def _fit(self, X, y, *, seed, progress):
-                with open(os.environ["FIT_LOG"], "a") as log:
-                    log.write("fit\\n")
-                super()._fit(X, y, seed=seed, progress=progress)
+        def _sample(self, counts, *, seed):
+            if os.environ.get("PAUSE_FILE"):
+                Path(os.environ["PAUSE_FILE"]).write_text("sampling")
+                time.sleep(300)
+            return super()._sample(counts, seed=seed)
 
-            def _sample(self, counts, *, seed):
-                if os.environ.get("PAUSE_FILE"):
-                    Path(os.environ["PAUSE_FILE"]).write_text("sampling")
-                    time.sleep(300)
-                return super()._sample(counts, seed=seed)
+    class PausingSmote(Pausing, Smote):
+        kind = "pausing_smote"
 
-        registry.REGISTRY[Pausing.kind] = Pausing
+    class PausingAugment(Pausing, Augment):
+        kind = "pausing_augment"
 
-    pausing(Smote)
-    pausing(Augment)
+    for cls in (PausingSmote, PausingAugment):
+        registry.REGISTRY[cls.kind] = cls
     from equipoise.cli import app
     app(sys.argv[1:])
     """

@@ -113,7 +113,7 @@ CASES = [
     (npz_length_mismatch, "4 images but 3 labels"),
     (npz_out_of_range, "outside 0..255"),
     (pad_target_too_small, "larger than the pad target"),
-    (table_generator_for_images, "makes table rows, not images"),
+    (table_generator_for_images, "makes table data, not image data"),
     (unknown_image_config_key, "images.rare.kep: unknown key"),
 ]
 
