@@ -8,10 +8,11 @@ from typing import Any
 from equipoise.dataspec.errors import InputError
 from equipoise.pipeline.images.modality import Images
 from equipoise.pipeline.modality import Modality
+from equipoise.pipeline.series.modality import Series
 from equipoise.pipeline.tables.modality import Tables
 
 #: the first is the default when a config names no input section
-MODALITIES: dict[str, Modality] = {m.name: m for m in (Tables(), Images())}
+MODALITIES: dict[str, Modality] = {m.name: m for m in (Tables(), Images(), Series())}
 
 
 def modality(name: str) -> Modality:

@@ -80,3 +80,22 @@ def attrition_narrow(attrition) -> pd.DataFrame:
     columns = ["Age", "MonthlyIncome", "DistanceFromHome", "OverTime", "JobRole",
                "BusinessTravel", "Attrition"]  # fmt: skip
     return attrition[columns]
+
+
+@pytest.fixture(scope="session")
+def italy_series():
+    """ItalyPowerDemand (series of length 24): 300 series held out (natural class
+    shares), then class "2" cut to 1:10 in the rest (about 40 against 400).
+    Returns (schema, (X_train, y_train), (X_holdout, y_holdout))."""
+    import numpy as np
+
+    from equipoise.dataspec.series import infer_series_schema
+    from equipoise.generators.series import load_series
+
+    data = load_series("italy_power_demand")
+    order = np.random.default_rng(0).permutation(len(data.y))
+    hold, rest = order[:300], order[300:]
+    common = rest[data.y[rest] != "2"]
+    train = np.sort(np.concatenate([common, rest[data.y[rest] == "2"][: len(common) // 10]]))
+    schema = infer_series_schema(data.X, data.y)
+    return schema, (data.X[train], data.y[train]), (data.X[hold], data.y[hold])

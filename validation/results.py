@@ -83,3 +83,19 @@ def is_number(value: Any) -> bool:
         and not isinstance(value, bool)
         and math.isfinite(float(value))
     )
+
+
+def in_unit_interval(value: Any) -> bool:
+    """A number between 0 and 1 (both included): what share and probability settings take."""
+    return is_number(value) and 0.0 <= value <= 1.0
+
+
+def integer_problems(settings: Any, lows: tuple[tuple[str, int], ...]) -> list[str]:
+    """One line per integer field of `settings` that is not an int of at least its low."""
+    return [
+        f"{name} must be an integer of at least {low}, got {value!r}"
+        for name, low in lows
+        if not isinstance(value := getattr(settings, name), int)
+        or isinstance(value, bool)
+        or value < low
+    ]

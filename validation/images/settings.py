@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 from equipoise.dataspec.errors import InputError
-from equipoise.validation.results import is_number
+from equipoise.validation.results import in_unit_interval, integer_problems, is_number
 
 
 @dataclass(frozen=True)
@@ -73,9 +73,9 @@ class ImageValidationSettings:
         problems = []
         for name in ("min_judge_agreement", "max_near_copy_share"):
             value = getattr(self, name)
-            if not _unit(value):
+            if not in_unit_interval(value):
                 problems.append(f"{name} must be between 0 and 1, got {value!r}")
-        if self.min_precision is not None and not _unit(self.min_precision):
+        if self.min_precision is not None and not in_unit_interval(self.min_precision):
             problems.append(f"min_precision must be between 0 and 1, got {self.min_precision!r}")
         for name in ("max_fd", "max_kid"):
             value = getattr(self, name)
@@ -84,17 +84,11 @@ class ImageValidationSettings:
         if not is_number(self.near_copy_ratio) or not 0 <= self.near_copy_ratio < 1:
             problems.append(f"near_copy_ratio must be at least 0 and below 1, got "
                             f"{self.near_copy_ratio!r}")  # fmt: skip
-        for name, low in (("judge_epochs", 1), ("judge_batch_size", 1), ("pr_neighbours", 1),
-                          ("near_copy_neighbours", 1), ("sample_images", 100)):  # fmt: skip
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < low:
-                problems.append(f"{name} must be an integer of at least {low}, got {value!r}")
+        problems += integer_problems(self, (("judge_epochs", 1), ("judge_batch_size", 1),
+                                            ("pr_neighbours", 1), ("near_copy_neighbours", 1),
+                                            ("sample_images", 100)))  # fmt: skip
         if problems:
             raise InputError("validation: " + "; ".join(problems))
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-def _unit(value: Any) -> bool:
-    return is_number(value) and 0.0 <= value <= 1.0

@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 
 from equipoise.dataspec import ImageSchema, InputError
-from equipoise.dataspec.errors import ValidationFailed
 from equipoise.dataspec.seeding import derive_seed
 from equipoise.validation.images.cnn import TrainedCNN, train_cnn
 from equipoise.validation.images.fidelity import class_fidelity
@@ -22,9 +21,11 @@ from equipoise.validation.images.memorisation import (
     nearest_training,
 )
 from equipoise.validation.images.settings import ImageValidationSettings
-from equipoise.validation.images.table_suite import image_table, run_image_suites
+from equipoise.validation.images.table_suite import IMAGE_TABLE, image_sizes
+from equipoise.validation.memorisation import near_copy_checks
 from equipoise.validation.report import ValidationReport
 from equipoise.validation.results import CheckResult, meets
+from equipoise.validation.sample_suite import run_sample_suites
 from equipoise.validation.sampling import capped, sample_note
 
 #: closest synthetic / training pairs kept for the report's grid
@@ -71,30 +72,11 @@ def validate_images(
     timings: dict[str, float] = {}
 
     # --- schema (GX over the image table) -------------------------------------------
-    real_table = image_table(X_train, y_train, [f"train-{i}" for i in range(len(y_train))])
-    syn_table = image_table(X_syn, y_syn, [f"synthetic-{i}" for i in range(len(y_syn))])
-    real_suite, suite = run_image_suites(
-        schema, real_table, syn_table, Path(reports_dir) if reports_dir else None, seed
-    )
+    real_suite, suite, generated = run_sample_suites(
+        IMAGE_TABLE, schema, image_sizes(schema), train=(X_train, y_train),
+        synthetic=(X_syn, y_syn), reports_dir=reports_dir, seed=seed,
+    )  # fmt: skip
     timings["schema"] = real_suite.seconds + suite.seconds
-    if real_suite.structural or real_suite.drop.any():
-        raise InputError("the real training images break the image suite; check the loader")
-    if suite.structural:
-        raise ValidationFailed(
-            "synthetic images do not fit the image schema: " + "; ".join(suite.structural)
-            + "; fix the generator's output"
-        )  # fmt: skip
-    try:
-        schema.check(X_syn, y_syn, what="synthetic images")
-    except InputError as err:
-        raise ValidationFailed(err.message) from None
-    generated = [c for c in schema.classes if (y_syn == c).any()]
-    missing = [c for c in generated if not (y_train == c).any()]
-    if missing:
-        raise ValidationFailed(
-            f"there are synthetic images of classes {missing} that have no real training "
-            "images; a generator may only add images to classes it was fitted on"
-        )
 
     # --- judge CNN and features ------------------------------------------------------
     t = time.perf_counter()
@@ -155,20 +137,10 @@ def validate_images(
         mem = memorisation_stats(syn_near, hold_near, settings.near_copy_ratio)
         copies = rows[syn_near.ratio < settings.near_copy_ratio]
         keep[copies] = False
-        excess = mem["near_copy_share"] - mem["holdout_near_copy_share"]
-        checks.append(
-            CheckResult(
-                "leakage.near_copy_share_excess", label, excess,
-                settings.max_near_copy_share, excess <= settings.max_near_copy_share,
-                setting="max_near_copy_share",
-                advice=(
-                    f"{mem['near_copy_share']:.0%} of the class's synthetic images are near "
-                    "copies of training images (ratio test); the generator memorises: "
-                    "train it less, on more images, or use another kind"
-                ),
-            )
+        checks += near_copy_checks(
+            label, mem, len(copies), settings.max_near_copy_share, "images",
+            "train it less, on more images, or use another kind",
         )  # fmt: skip
-        checks.append(CheckResult("leakage.near_copies_removed", label, len(copies), None, None))
         kept = int(keep[mine].sum())
         classes[label] = {
             "rows": {
