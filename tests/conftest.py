@@ -90,7 +90,7 @@ def italy_series():
     import numpy as np
 
     from equipoise.dataspec.series import infer_series_schema
-    from equipoise.generators.series import load_series
+    from equipoise.pipeline.series.bundled import load_series
 
     data = load_series("italy_power_demand")
     order = np.random.default_rng(0).permutation(len(data.y))

@@ -77,7 +77,10 @@ def test_long_table_keeps_its_columns_and_rows(tmp_path, italy_long):
     store = tmp_path / "store"
     result = _run(
         store, "--series", str(italy_long), "--label", "season", "--id", "day", "--time", "hour",
-        "--generator", "series_smote", extra=("gate.mode=report", "gate.baselines=[none]"),
+        "--generator", "series_smote",
+        # SMOTE between 9 series sits near its parents: the ratio test calls most of them
+        # near copies (BENCHMARKS.md); this test is about the files, so that check is off
+        extra=("gate.mode=report", "gate.baselines=[none]", "validation.max_near_copy_share=1"),
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     path = Path(result.stdout.strip().splitlines()[-1])
