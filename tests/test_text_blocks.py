@@ -300,3 +300,24 @@ def test_embedding_smote_bad_input() -> None:
         smote_embeddings(X, y, {"a": -1}, rng)
     empty = smote_embeddings(X, y, {"a": 0}, rng)
     assert empty.vectors.shape == (0, 4)
+
+
+# --- back-translation (optional, Debian's Apertium) ------------------------------------
+
+
+def test_back_translation_with_apertium(reviews) -> None:
+    from equipoise.generators.text.backtranslate import apertium_modes, back_translate
+
+    if "eng-spa" not in apertium_modes():
+        with pytest.raises(InputError, match="apt-get install apertium-eng-spa"):
+            back_translate(["The coffee was great"])
+        pytest.skip("Debian apertium-eng-spa not installed")
+    with pytest.raises(InputError, match="apertium-eng-xx"):
+        back_translate(["hello"], pivot="xx")
+    texts = ["The coffee was great", "Line one.\nLine two.", *reviews[0][:8]]
+    out = back_translate(texts)
+    assert len(out) == len(texts) and all(o.strip() for o in out)
+    assert out[0].startswith("The coffee was")
+    assert "\n" not in out[1] and "*" not in "".join(out)
+    assert out == back_translate(texts)  # rule-based: deterministic
+    assert sum(o != " ".join(t.split()) for o, t in zip(out, texts, strict=True)) >= 8
