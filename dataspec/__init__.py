@@ -19,6 +19,8 @@ _EXPORTS = {
     "ImageSchema": "images",
     "infer_image_schema": "images",
     "SeriesSchema": "series",
+    "TextSchema": "text",
+    "infer_text_schema": "text",
     "infer_series_schema": "series",
     "ColumnKind": "schema",
     "ColumnSpec": "schema",
