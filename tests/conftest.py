@@ -99,3 +99,25 @@ def italy_series():
     train = np.sort(np.concatenate([common, rest[data.y[rest] == "2"][: len(common) // 10]]))
     schema = infer_series_schema(data.X, data.y)
     return schema, (data.X[train], data.y[train]), (data.X[hold], data.y[hold])
+
+
+@pytest.fixture(scope="session")
+def fine_food_text():
+    """Amazon fine-food reviews (text `review`, label `score`, carried column
+    `product`): 200 reviews held out (natural shares, about 2:1 great), then 300 of
+    class "great" and 30 of class "other" (1:10) for training.
+    Returns (schema, (X_train, y_train), (X_holdout, y_holdout))."""
+    import numpy as np
+
+    from equipoise.dataspec.text import infer_text_schema
+
+    frame = _rdataset("modeldata", "training_data")
+    order = np.random.default_rng(0).permutation(len(frame))
+    hold = frame.iloc[order[:200]]
+    rest = frame.iloc[order[200:]]
+    train = pd.concat([rest[rest.score == "great"].head(300), rest[rest.score == "other"].head(30)])
+    train, hold = (part.sample(frac=1, random_state=0).reset_index(drop=True)
+                   for part in (train, hold))  # fmt: skip
+    schema = infer_text_schema(frame, "review", "score")
+    columns = list(schema.columns)
+    return schema, (train[columns], train["score"]), (hold[columns], hold["score"])

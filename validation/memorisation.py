@@ -49,9 +49,16 @@ def near_copy_stats(syn_ratio: np.ndarray, hold_ratio: np.ndarray, ratio: float)
 
 
 def near_copy_checks(
-    label: Any, stats: dict, removed: int, max_share: float, noun: str, advice: str
+    label: Any,
+    stats: dict,
+    removed: int,
+    max_share: float,
+    noun: str,
+    advice: str,
+    test: str = "ratio test",
 ) -> list[CheckResult]:
-    """The gated excess of near copies over the holdout's share, and how many were removed."""
+    """The gated excess of near copies over the holdout's share, and how many were
+    removed; `test` names how near copies were found."""
     excess = stats["near_copy_share"] - stats["holdout_near_copy_share"]
     return [
         CheckResult(
@@ -59,7 +66,7 @@ def near_copy_checks(
             setting="max_near_copy_share",
             advice=(
                 f"{stats['near_copy_share']:.0%} of the class's synthetic {noun} are near "
-                f"copies of training {noun} (ratio test); the generator memorises: {advice}"
+                f"copies of training {noun} ({test}); the generator memorises: {advice}"
             ),
         ),
         CheckResult("leakage.near_copies_removed", label, removed, None, None),

@@ -1,7 +1,8 @@
-"""The schema check of array modalities (images, series): one row per sample (id,
-label, the size of each axis, the lowest and highest value, the count of non-finite
-values) and a Great Expectations suite over that table, run with the tabular suite
-runner on the real training samples and on the synthetic ones.
+"""The schema check of the sample modalities (images, series, text): one row per sample
+(for arrays: id, label, the size of each axis, the lowest and highest value, the count
+of non-finite values; text builds its own table, `SampleSpec`) and a Great Expectations
+suite over that table, run with the tabular suite runner on the real training samples
+and on the synthetic ones.
 
 A wrong size or an unknown label is structural (the run fails); values out of the
 allowed range and non-finite values name samples that are dropped."""
@@ -12,7 +13,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -71,33 +72,51 @@ class SampleTable:
     def expectations(self, classes: Sequence[Any], sizes: Mapping[str, int]) -> list[Expectation]:
         """What every sample's row must satisfy: columns, unique ids, known labels and the
         schema's sizes (structural); value range and finite values (droppable)."""
-
-        def between(column: str, lo: float, hi: float, structural: bool) -> Expectation:
-            kwargs = {"column": column, "min_value": lo, "max_value": hi}
-            return Expectation("ExpectColumnValuesToBeBetween", kwargs, structural)
-
-        out = [
-            Expectation(
-                "ExpectTableColumnsToMatchOrderedList", {"column_list": list(self.columns)}, True
-            ),
-            Expectation("ExpectColumnValuesToNotBeNull", {"column": "id"}, True),
-            Expectation("ExpectColumnValuesToBeUnique", {"column": "id"}, True),
-            Expectation(
-                "ExpectColumnValuesToBeInSet",
-                {"column": "label", "value_set": [jsonable(c) for c in classes]},
-                True,
-            ),
-        ]
+        out = key_expectations(self.columns, classes)
         out += [between(name, sizes[name], sizes[name], True) for name, _ in self.axes]
         if self.value_range is not None:
             out += [between(c, *self.value_range, False) for c in (self.low, self.high)]
         return [*out, between(self.bad, 0, 0, False)]
 
 
+class SampleSpec(Protocol):
+    """What `run_sample_suites` needs of a modality's one-row-per-sample table
+    (`SampleTable` for arrays; the text table in `validation/text/`)."""
+
+    noun: str
+
+    def table(self, X: Any, y: np.ndarray, ids: Sequence[str]) -> pd.DataFrame: ...
+
+    def expectations(
+        self, classes: Sequence[Any], sizes: Mapping[str, Any]
+    ) -> list[Expectation]: ...
+
+
+def between(column: str, lo: float, hi: float, structural: bool) -> Expectation:
+    """Every value of `column` in [lo, hi]."""
+    kwargs = {"column": column, "min_value": lo, "max_value": hi}
+    return Expectation("ExpectColumnValuesToBeBetween", kwargs, structural)
+
+
+def key_expectations(columns: Sequence[str], classes: Sequence[Any]) -> list[Expectation]:
+    """The structural part every sample table shares: its columns in order, an `id`
+    present and unique in every row, a `label` among the classes."""
+    return [
+        Expectation("ExpectTableColumnsToMatchOrderedList", {"column_list": list(columns)}, True),
+        Expectation("ExpectColumnValuesToNotBeNull", {"column": "id"}, True),
+        Expectation("ExpectColumnValuesToBeUnique", {"column": "id"}, True),
+        Expectation(
+            "ExpectColumnValuesToBeInSet",
+            {"column": "label", "value_set": [jsonable(c) for c in classes]},
+            True,
+        ),
+    ]
+
+
 def run_sample_suites(
-    spec: SampleTable,
+    spec: SampleSpec,
     schema: Any,
-    sizes: Mapping[str, int],
+    sizes: Mapping[str, Any],
     *,
     train: tuple[np.ndarray, np.ndarray],
     synthetic: tuple[np.ndarray, np.ndarray],
@@ -106,6 +125,7 @@ def run_sample_suites(
 ) -> tuple[SchemaResult, SchemaResult, list[Any]]:
     """The suite on the real training samples and on the synthetic ones (GX Data Docs of
     the synthetic run into `reports_dir` when given), and the classes generated.
+    `sizes`: what the spec's expectations are derived from (sizes of the axes, bounds).
 
     Raises InputError when the real samples break the suite, ValidationFailed when the
     synthetic ones are structurally wrong (sizes, labels, classes absent from training)."""

@@ -283,7 +283,8 @@ def _structural_messages(
                 f"(e.g. {f['observed']}; {kind})"
             )
         elif kind == "expect_table_columns_to_match_ordered_list":
-            messages.append(f"the columns differ from the real ones ({kind})")
+            got = f": got {f['observed']}" if f["observed"] else ""
+            messages.append(f"the columns differ from the real ones{got} ({kind})")
         elif column not in typed_wrong:
             messages.append(f"{kind} failed on {column!r}: {f['error'] or f['observed']}")
     return messages

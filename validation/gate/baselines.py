@@ -4,7 +4,7 @@ candidate entries for each modality it applies to; the `none` baseline's builder
 trains the synthetic candidates (the same model on the real rows plus theirs).
 
 Adding a baseline is one `Baseline(...)` line below (with its builders in the
-modality's gate module: `tables.py`, `images.py`, `series.py`).
+modality's gate module: `tables.py`, `images.py`, `series.py`, `text.py`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from equipoise.validation.gate import images as img
 from equipoise.validation.gate import series as ser
 from equipoise.validation.gate import tables as tab
+from equipoise.validation.gate import text as txt
 from equipoise.validation.gate.arena import Arena, Entry, Pair
 
 #: entries(arena, candidate name, family, training pair) -> what to train
@@ -46,23 +47,26 @@ BASELINES: dict[str, Baseline] = {
     for b in (
         Baseline("none", "no resampling",
                  {"table": tab.per_model(), "image": img.with_loss("plain"),
-                  "series": ser.per_model()}),
+                  "series": ser.per_model(), "text": txt.per_model()}),
         Baseline("class_weight", "class weights",
                  {"table": tab.per_model(class_weight="balanced"),
                   "image": img.with_loss("class_weight"),
-                  "series": ser.per_model(class_weight="balanced")}),
+                  "series": ser.per_model(class_weight="balanced"),
+                  "text": txt.per_model(class_weight="balanced")}),
         Baseline("threshold", "threshold tuning",
-                 {"table": tab.threshold, "series": ser.threshold}),
+                 {"table": tab.threshold, "series": ser.threshold, "text": txt.threshold}),
         Baseline("focal_loss", "focal loss",
                  {"table": tab.own("mlp"), "image": img.with_loss("focal")}),
         Baseline("balanced_bagging", "balanced bagging", {"table": tab.own("trees")}),
         Baseline("easy_ensemble", "EasyEnsemble", {"table": tab.own("adaboost")}),
         Baseline("rusboost", "RUSBoost", {"table": tab.own("adaboost")}),
         Baseline("balanced_random_forest", "balanced random forest",
-                 {"table": tab.own("forest"), "series": ser.own("forest")}),
+                 {"table": tab.own("forest"), "series": ser.own("forest"), "text": txt.forest}),
         Baseline("smote", "SMOTE", {"table": tab.smote}, same_as="smote"),
         Baseline("oversample_augment", "random oversampling with augmentation",
                  {"image": img.oversample_augment}, same_as=img.AUGMENT),
+        Baseline("random_oversample", "random oversampling",
+                 {"text": txt.per_model(txt.oversample_model)}, same_as="random_oversample"),
         Baseline("anomaly", "anomaly detection",
                  {"series": ser.own("iforest", binary_only=True)}),
     )

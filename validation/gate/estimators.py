@@ -77,3 +77,25 @@ def tuned_threshold(estimator: Any, seed: int, positive: Any, folds: int) -> Any
         cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
         random_state=seed,
     )
+
+
+def tuned_model(model: str, schema: Any, *, seed: int, base, positive: Any, folds: int, **options):
+    """`base(model, schema, seed=seed, **options)` with its cut-off tuned (`tuned_threshold`)."""
+    return tuned_threshold(base(model, schema, seed=seed, **options), seed, positive, folds)
+
+
+def threshold_entries(make, options: Callable[[Arena], dict] | None = None):
+    """The `threshold` baseline's builder for a modality whose downstream models
+    `make(model, schema, seed=..., **options(arena))` builds: each configured model with
+    its cut-off chosen by stratified CV on the training split (two classes only: one
+    cut-off is defined for two classes)."""
+
+    def entries(arena: Arena, name: str, family: str, data: Pair) -> list[Entry]:
+        if not arena.binary:
+            return []
+        return each_model(
+            arena, name, family, data, tuned_model, base=make, positive=arena.minority,
+            folds=arena.settings.cv_folds, **(options(arena) if options else {}),
+        )  # fmt: skip
+
+    return entries

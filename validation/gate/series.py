@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 
 from equipoise.dataspec.seeding import derive_seed
 from equipoise.validation.gate.arena import Arena, Entry, Pair
-from equipoise.validation.gate.estimators import each_model, entry, tuned_threshold
+from equipoise.validation.gate.estimators import each_model, entry, threshold_entries
 from equipoise.validation.gate.settings import GateSettings, baselines_of
 
 #: the downstream models every series candidate can be trained with
@@ -116,12 +116,6 @@ def downstream_model(
     return Pipeline([*features(name, seed=seed, n_kernels=n_kernels), ("model", clf)])
 
 
-def threshold_model(name: str, schema: Any, *, seed: int, n_kernels: int, positive, folds: int):
-    """The model with its cut-off chosen by stratified CV on the training split."""
-    base = downstream_model(name, schema, seed=seed, n_kernels=n_kernels)
-    return tuned_threshold(base, seed, positive, folds)
-
-
 class AnomalyClassifier(ClassifierMixin, BaseEstimator):
     """Two classes framed as anomaly detection: an isolation forest fitted on the
     majority class's rows only; its anomaly score (-score_samples) is mapped to the
@@ -186,14 +180,10 @@ def per_model(**options: Any):
     return entries
 
 
-def threshold(arena: Arena, name: str, family: str, data: Pair) -> list[Entry]:
-    """Each model with its cut-off chosen by CV on the training split (two classes only)."""
-    if not arena.binary:
-        return []
-    return each_model(
-        arena, name, family, data, threshold_model, n_kernels=arena.settings.rocket_kernels,
-        positive=arena.minority, folds=arena.settings.cv_folds,
-    )  # fmt: skip
+#: each model with its cut-off chosen by CV on the training split (two classes only)
+threshold = threshold_entries(
+    downstream_model, lambda arena: {"n_kernels": arena.settings.rocket_kernels}
+)
 
 
 def own_model(strategy: str, feature_model: str, *, seed: int, n_kernels: int, folds: int):

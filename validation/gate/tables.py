@@ -18,7 +18,7 @@ from equipoise.dataspec.encoding import MixedEncoder
 from equipoise.dataspec.schema import TableSchema
 from equipoise.dataspec.seeding import derive_seed
 from equipoise.validation.gate.arena import Arena, Entry, Pair
-from equipoise.validation.gate.estimators import each_model, entry, tuned_threshold
+from equipoise.validation.gate.estimators import each_model, entry, threshold_entries
 
 #: the downstream models every table candidate is trained with
 MODELS = ("logreg", "hgb")
@@ -119,12 +119,6 @@ def own_model(strategy: str, schema: TableSchema, *, seed: int, gamma: float) ->
     return Pipeline([("encode", SchemaEncoder(schema, "onehot")), ("model", builders[strategy]())])
 
 
-def threshold_model(name: str, schema: TableSchema, *, seed: int, positive: Any, folds: int):
-    """The downstream model with its decision threshold chosen by stratified CV on the
-    training split (maximising the positive class's F1), never on the holdout."""
-    return tuned_threshold(downstream_model(name, schema, seed=seed), seed, positive, folds)
-
-
 def _imblearn(cls_name: str, seed: int, **params: Any) -> Any:
     import imblearn.ensemble
 
@@ -143,15 +137,8 @@ def per_model(**options: Any):
     return entries
 
 
-def threshold(arena: Arena, name: str, family: str, data: Pair) -> list[Entry]:
-    """Each model with its cut-off chosen by CV on the training split (two classes only:
-    one cut-off is defined for two classes)."""
-    if not arena.binary:
-        return []
-    return each_model(
-        arena, name, family, data, threshold_model,
-        positive=arena.minority, folds=arena.settings.cv_folds,
-    )  # fmt: skip
+#: each model with its cut-off chosen by CV on the training split (two classes only)
+threshold = threshold_entries(downstream_model)
 
 
 def smote(arena: Arena, name: str, family: str, data: Pair) -> list[Entry]:

@@ -12,6 +12,7 @@ import numpy as np
 from equipoise.dataspec import InputError
 from equipoise.dataspec.seeding import derive_seed
 from equipoise.dataspec.series import SeriesSchema
+from equipoise.validation.label_filter import LabelFilter
 from equipoise.validation.memorisation import (
     median,
     near_copy_checks,
@@ -89,7 +90,7 @@ def validate_series(
     p_hold, p_syn = (
         model.predict_proba(label_inputs(X, settings.label_points)) for X in (X_hold, X_syn)
     )
-    column = {c: i for i, c in enumerate(model.classes_)}
+    labels = LabelFilter(model.classes_, p_syn, p_hold, y_hold, settings.min_label_proba, "series")
     timings["features_and_label_model"] = time.perf_counter() - t
     t = time.perf_counter()
     Z_train = znormalised(X_train)
@@ -143,34 +144,20 @@ def validate_series(
         )  # fmt: skip
 
         # label preservation: the classifier's probability of the intended class
-        rest = rows[keep[rows]]
-        proba = p_syn[rest, column[label]] if label in column else np.zeros(len(rest))
-        low = rest[proba < settings.min_label_proba]
-        keep[low] = False
-        share = float(1 - len(low) / len(rest)) if len(rest) else None
-        hold_p = p_hold[in_hold, column[label]] if label in column else np.zeros(0)
-        hold_share = float((hold_p >= settings.min_label_proba).mean()) if len(hold_p) else None
-        ref = f" (real holdout series: {hold_share:.3f})" if hold_share is not None else ""
-        checks += [
-            CheckResult("label.share_kept", label, share, None, None, op=">=",
-                        advice="share of the class's series the label classifier recognises"
-                        + ref),
-            CheckResult("label.series_dropped", label, len(low), None, None,
-                        setting="min_label_proba"),
-        ]  # fmt: skip
+        label_checks, label_info, n_low = labels.apply(label, rows, keep)
+        checks += label_checks
         classes[label] = {
             "rows": {
                 "synthetic": int(mine.sum()),
                 "dropped_by_schema": dropped,
                 "removed_by_leakage": len(copies),
-                "dropped_by_label": len(low),
+                "dropped_by_label": n_low,
                 "kept": int(keep[mine].sum()),
                 "real_train": int(in_train.sum()),
                 "real_holdout": int(in_hold.sum()),
             },
             "fidelity": {"synthetic": fid, "holdout": fid_hold},
-            "label": {"share_kept": share, "holdout_share_kept": hold_share,
-                      "median_proba": median(proba), "holdout_median_proba": median(hold_p)},
+            "label": label_info,
             "leakage": mem,
         }  # fmt: skip
     timings["per_class"] = time.perf_counter() - t

@@ -1,0 +1,108 @@
+"""The text gate's downstream model and the baselines it trains: TF-IDF of the schema's
+text column (word 1-2 grams, min_df 2) into a logistic regression; class weights,
+threshold tuning, random oversampling of the real texts, and a balanced random forest
+on the same TF-IDF features.
+
+No sentence-embedding model here: validation may not import generators/ (where the
+offline MiniLM loader lives), so the gate's one model is `tfidf`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, ClassVar
+
+from equipoise.dataspec.seeding import derive_seed
+from equipoise.validation.gate.arena import Arena, Entry, Pair
+from equipoise.validation.gate.estimators import each_model, entry, threshold_entries
+from equipoise.validation.gate.settings import GateSettings, baselines_of
+
+#: the downstream models every text candidate can be trained with
+MODELS = ("tfidf",)
+
+
+def features(name: str, schema: Any) -> tuple[str, Any]:
+    """The feature step of a downstream model: TF-IDF of the schema's text column of a
+    DataFrame (the other columns are left out)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if name != "tfidf":
+        raise ValueError(f"unknown downstream model {name!r}")
+    tfidf = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+    return ("features", ColumnTransformer([("tfidf", tfidf, schema.text)]))
+
+
+def downstream_model(name: str, schema: Any, *, seed: int, class_weight: str | None = None) -> Any:
+    """A fresh pipeline for one of the gate's models: features -> logistic regression."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    clf = LogisticRegression(max_iter=2000, class_weight=class_weight)
+    return Pipeline([features(name, schema), ("model", clf)])
+
+
+def oversample_model(name: str, schema: Any, *, seed: int) -> Any:
+    """Real texts of the smaller classes repeated at random up to the largest class's
+    count (imbalanced-learn's RandomOverSampler, in the pipeline: fitted on the training
+    split only), then the model."""
+    from imblearn.over_sampling import RandomOverSampler
+    from imblearn.pipeline import Pipeline
+
+    base = downstream_model(name, schema, seed=seed)
+    return Pipeline([("oversample", RandomOverSampler(random_state=seed)), *base.steps])
+
+
+def forest_model(name: str, schema: Any, *, seed: int) -> Any:
+    """imbalanced-learn's balanced random forest on the model's TF-IDF features."""
+    from imblearn.ensemble import BalancedRandomForestClassifier
+    from sklearn.pipeline import Pipeline
+
+    clf = BalancedRandomForestClassifier(
+        n_estimators=100, sampling_strategy="all", replacement=True, bootstrap=False,
+        random_state=seed,
+    )  # fmt: skip
+    return Pipeline([features(name, schema), ("model", clf)])
+
+
+# --------------------------------------------------------------------------- entries
+
+
+def per_model(make=downstream_model, **options: Any):
+    """Entries of each configured downstream model built by `make` (`none`,
+    `class_weight`, `random_oversample`)."""
+
+    def entries(arena: Arena, name: str, family: str, data: Pair) -> list[Entry]:
+        return each_model(arena, name, family, data, make, **options)
+
+    return entries
+
+
+#: each model with its cut-off chosen by CV on the training split (two classes only)
+threshold = threshold_entries(downstream_model)
+
+
+def forest(arena: Arena, name: str, family: str, data: Pair) -> list[Entry]:
+    """The balanced random forest, once, on the features of the first configured model
+    (named `<features>+forest` in the leaderboard)."""
+    feature_model = arena.settings.models[0]
+    build = partial(forest_model, feature_model, arena.schema, seed=derive_seed(arena.seed, name))
+    return [entry(arena, name, family, f"{feature_model}+forest", build, data)]
+
+
+@dataclass(frozen=True)
+class TextGateSettings(GateSettings):
+    """The shared gate's rule (primary metric, uplift, guards, bootstrap, mode) with the
+    text gate's model and baselines."""
+
+    MODALITY: ClassVar[str] = "text"
+    MODELS: ClassVar[tuple[str, ...]] = MODELS
+
+    models: tuple[str, ...] = ("tfidf",)
+    """Downstream models every candidate is trained with: `tfidf` (TF-IDF of the text
+    column, word 1-2 grams seen in at least 2 texts, sublinear tf, into a logistic
+    regression). It also gives the features of `balanced_random_forest`."""
+
+    baselines: tuple[str, ...] = field(default_factory=baselines_of("text"))
+    """Strategies on real texts that a synthetic set has to beat (`none` always runs;
+    `threshold` needs two classes); default: every registered text baseline."""
