@@ -4,6 +4,7 @@ table row: origin, split, generator, the source row a synthetic row was made fro
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -26,10 +27,8 @@ def write_text_files(
     new[schema.label] = list(y_syn)
     table = pd.concat([real.reset_index(drop=True), new[list(frame.columns)]], ignore_index=True)
     for column in frame.columns:  # the input's dtypes where the values allow it
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             table[column] = table[column].astype(frame[column].dtype)
-        except (TypeError, ValueError):
-            pass
     holdout = set(data.holdout_index.tolist())
     sources = X_syn[SOURCE].to_numpy() if SOURCE in X_syn.columns else np.full(len(new), -1)
     source_rows = [int(data.train_index[s]) if s >= 0 else None for s in sources]
