@@ -16,8 +16,8 @@ from equipoise.pipeline.text.loading import TextSplit
 
 def write_text_files(
     folder: Path, data: TextSplit, synthetic: tuple[pd.DataFrame, pd.Series], generator: str
-) -> tuple[list[str], pd.Series]:
-    """Write both files; returns their names and the published labels."""
+) -> list[str]:
+    """Write both files; returns their names."""
     schema = data.schema
     frame = data.table.frame
     real_index = np.sort(np.concatenate([data.train_index, data.holdout_index]))
@@ -44,4 +44,4 @@ def write_text_files(
     )
     table.to_parquet(folder / "train.parquet", index=False)
     provenance.to_parquet(folder / "provenance.parquet", index=False)
-    return ["train.parquet", "provenance.parquet"], table[schema.label]
+    return ["train.parquet", "provenance.parquet"]

@@ -8,7 +8,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from equipoise.pipeline.modality import CliOption, Modality, ReportBlock, Written
+from equipoise.pipeline.modality import (
+    CliOption,
+    ReportBlock,
+    SplitBalanced,
+    Written,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -18,7 +23,7 @@ if TYPE_CHECKING:
     from equipoise.pipeline.text.loading import TextSplit, TextTable
 
 
-class Text(Modality):
+class Text(SplitBalanced):
     name: ClassVar[str] = "text"
     unit: ClassVar[str] = "rows"
     section: ClassVar[str] = "text"
@@ -50,10 +55,6 @@ class Text(Modality):
 
         return split(raw, job.text, job.split.holdout, job.seed)
 
-    def balance_counts(self, data: TextSplit) -> dict[Any, int]:
-        # The rare rule removes training rows only: deficits follow the training split.
-        return _counts(data.y_train)
-
     def describe(self, data: TextSplit) -> str:
         return (
             f"{len(data.table.frame)} rows (text column {data.schema.text!r}); classes "
@@ -70,8 +71,8 @@ class Text(Modality):
 
         synthetic = winner.synthetic
         assert synthetic is not None  # text has no resamplers
-        files, labels = write_text_files(folder, data, synthetic, winner.generator.kind)
-        return Written(files, _counts(labels), len(data.train_index) + len(data.holdout_index))
+        files = write_text_files(folder, data, synthetic, winner.generator.kind)
+        return self.written(files, data, synthetic)
 
     def read_version(self, folder: Path, manifest: Mapping[str, Any]) -> tuple[pd.DataFrame, str]:
         import pandas as pd
@@ -93,11 +94,3 @@ class Text(Modality):
         from equipoise.reports.text import examples
 
         return ReportBlock("text.html", {"examples": examples(data, winner.synthetic)})
-
-
-def _counts(labels: Any) -> dict[Any, int]:
-    import pandas as pd
-
-    from equipoise.pipeline.balance import class_counts
-
-    return class_counts(pd.Series(list(labels)))
