@@ -67,28 +67,17 @@ class TextSplit:
 
 def read_text_table(config: TextConfig) -> TextTable:
     """The table named by the config, cleaned: dropped columns, missing labels, texts."""
-    from equipoise.pipeline.tables.loading import read_source
+    from equipoise.pipeline.tables.loading import drop_columns, drop_missing_labels, read_source
 
     frame = read_source(config.source)
-    unknown = [c for c in config.drop_columns if c not in frame.columns]
-    if unknown:
-        raise InputError(f"text.drop_columns names columns not in the data: {unknown}")
-    frame = frame.drop(columns=config.drop_columns)
+    frame = drop_columns(frame, config.drop_columns, "text")
     for column, role in ((config.text, "text.text"), (config.label, "text.label")):
         if column not in frame.columns:
             raise InputError(
                 f"{role} {column!r} is not a column of {config.source}; its columns: "
                 f"{list(frame.columns)}"
             )
-    missing = frame[config.label].isna()
-    if missing.any():
-        if config.label_nan == "refuse":
-            raise InputError(
-                f"label column {config.label!r} is missing in {int(missing.sum())} rows; "
-                "fill them in, or set text.label_nan: drop to leave those rows out"
-            )
-        log.warning("dropped %d rows whose label %r is missing", missing.sum(), config.label)
-        frame = frame[~missing]
+    frame, dropped = drop_missing_labels(frame, config.label, config.label_nan, "text")
     texts = frame[config.text]
     if not texts.map(lambda t: isinstance(t, str)).all():
         bad = int((~texts.map(lambda t: isinstance(t, str))).sum())
@@ -102,7 +91,7 @@ def read_text_table(config: TextConfig) -> TextTable:
             "texts; drop those rows"
         )
     schema = infer_text_schema(frame, config.text, config.label)
-    return TextTable(frame, schema, int(missing.sum()))
+    return TextTable(frame, schema, dropped)
 
 
 def split(table: TextTable, config: TextConfig, holdout: float, seed: int) -> TextSplit:
