@@ -250,9 +250,15 @@ def _run_flow(job, console) -> str:
     from equipoise.flows.deploy import run_job
     from equipoise.flows.logs import short_errors_in_prefect_logs
     from equipoise.flows.progress import rich_progress
+    from equipoise.pipeline import preload
+    from equipoise.pipeline.modalities import modality
+    from equipoise.store.handoff import check as check_handoffs
     from equipoise.store.versions import check_store_writable
 
-    check_store_writable(Path(job.output.store))  # before the Prefect server starts
+    # Bad input answers before the Prefect server starts, in one line.
+    check_store_writable(Path(job.output.store))
+    check_handoffs(job.handoff, Path(job.output.store))
+    preload.preload(modality(job.MODALITY), job)
     with short_errors_in_prefect_logs(), rich_progress(console):
         return run_job(job)
 

@@ -21,6 +21,7 @@ from equipoise.flows import fitting, runners
 from equipoise.flows.progress import current_reporter
 from equipoise.generators import Generator, Resampler, registry
 from equipoise.pipeline import balance as counts
+from equipoise.pipeline import preload
 from equipoise.pipeline.candidates import Candidate, accept, candidate_seed
 from equipoise.pipeline.config import JobConfig
 from equipoise.pipeline.manifest import build_manifest
@@ -39,7 +40,7 @@ def _task(fn, name: str):
 
 
 def _load(mod: Modality, job: JobConfig) -> Any:
-    return mod.load(job)
+    return preload.load(mod, job)
 
 
 def _split(mod: Modality, raw: Any, job: JobConfig) -> Prepared:

@@ -167,7 +167,7 @@ class JobConfig(Section):
     #: the generator kind used when the job names none
     DEFAULT_GENERATOR: typing.ClassVar[str] = ""
 
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=2**32 - 1, description="0 to 2**32 - 1")
     split: SplitConfig = Field(default_factory=SplitConfig)
     generator: GeneratorConfig | list[GeneratorConfig] = Field(
         description="one generator, or a list: each is validated and competes in the gate "

@@ -148,3 +148,30 @@ class Modality(ABC):
         self, data: Prepared, winner: Candidate, manifest: Mapping[str, Any]
     ) -> ReportBlock:
         """This modality's part of the report (samples, figures)."""
+
+
+class SplitBalanced(Modality):
+    """A modality whose rare rule acts on the training split (images, series, text):
+    deficits follow the training split, and a version publishes the kept training
+    samples, the holdout and the accepted synthetic ones."""
+
+    def balance_counts(self, data: Prepared) -> dict[Any, int]:
+        return label_counts(data.y_train)
+
+    def written(self, files: list[str], data: Prepared, synthetic: tuple[Any, Any]) -> Written:
+        """What `write_version` returns for `files` holding all those samples."""
+        train, hold = label_counts(data.y_train), label_counts(data.y_holdout)
+        syn = label_counts(synthetic[1])
+        published = {
+            c: train.get(c, 0) + hold.get(c, 0) + syn.get(c, 0) for c in data.schema.classes
+        }
+        return Written(files, published, len(data.y_train) + len(data.y_holdout))
+
+
+def label_counts(labels: Any) -> dict[Any, int]:
+    """Samples per class of any labels (a Series, an array, a list)."""
+    import pandas as pd
+
+    from equipoise.pipeline.balance import class_counts
+
+    return class_counts(pd.Series(list(labels)))

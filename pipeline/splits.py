@@ -57,3 +57,18 @@ def rare_keep(
     keep[members] = False
     keep[np.sort(rng.choice(members, size=rare.keep, replace=False))] = True
     return keep
+
+
+def known_labels(labels: np.ndarray, classes: list | None, source: str, section: str) -> np.ndarray:
+    """Labels as given; with `<section>.classes`, any other label is an error and a
+    label that matches a class as text takes that class's value."""
+    if classes is None:
+        return labels
+    known = {str(c): c for c in classes}
+    unknown = sorted({str(v) for v in labels.tolist()} - set(known))
+    if unknown:
+        raise InputError(
+            f"{source}: labels {unknown[:5]} are not in {section}.classes "
+            f"{list(classes)}; fix the labels or add them to {section}.classes"
+        )
+    return np.array([known[str(v)] for v in labels.tolist()], dtype=object)

@@ -88,6 +88,8 @@ CASES: list[tuple[str, Setup, str]] = [
      "data.label: required key is missing"),
     ("holdout out of range", lambda t, f: _job(t, f, "split: {holdout: 1.5}"), "split.holdout"),
     ("negative seed", lambda t, f: _data(t, f, "--seed", "-1"), "seed"),
+    ("seed of 2**32", lambda t, f: _data(t, f, "--seed", str(2**32)),
+     "seed: Input should be less than or equal to 4294967295"),
     ("target ratio zero", lambda t, f: _job(t, f, "balance: {target_ratio: 0}"),
      "balance.target_ratio"),
     ("unknown generator", lambda t, f: _data(t, f, "--generator", "gan"),

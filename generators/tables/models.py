@@ -18,6 +18,7 @@ import pandas as pd
 from equipoise.dataspec import GenerationError, InputError
 from equipoise.dataspec.encoding import ModelFrameCodec
 from equipoise.dataspec.seeding import derive_seed, seed_everything
+from equipoise.dataspec.threads import limited_threads
 from equipoise.generators.base import ProgressCallback
 from equipoise.generators.progress import report_epochs
 from equipoise.generators.tables.base import TableGenerator
@@ -53,7 +54,7 @@ class TableModelGenerator(TableGenerator):
 
     def _fit_logged(self, frame, discrete, seed, description, progress):
         seed_everything(seed)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), limited_threads():
             warnings.simplefilter("ignore")
             if self.epoch_module is None:
                 return self._fit_model(frame, discrete, seed)
@@ -62,6 +63,10 @@ class TableModelGenerator(TableGenerator):
                 return self._fit_model(frame, discrete, seed)
 
     def _sample(self, counts: dict[Any, int], *, seed: int) -> tuple[pd.DataFrame, pd.Series]:
+        with limited_threads():
+            return self._sample_classes(counts, seed)
+
+    def _sample_classes(self, counts: dict[Any, int], seed: int) -> tuple[pd.DataFrame, pd.Series]:
         parts, labels = [], []
         for cls, n in counts.items():
             cls_seed = derive_seed(seed, "sample", cls)

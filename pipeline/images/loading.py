@@ -13,7 +13,7 @@ import numpy as np
 
 from equipoise.dataspec import ImageSchema, InputError, infer_image_schema
 from equipoise.pipeline.images.config import ImagesConfig, ResizeConfig
-from equipoise.pipeline.splits import rare_keep, stratified_split
+from equipoise.pipeline.splits import known_labels, rare_keep, stratified_split
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 BUNDLED = ("sklearn:digits", "mnist")
@@ -243,10 +243,10 @@ def prepare(raw: RawImages, config: ImagesConfig, holdout_share: float, seed: in
     """Resize, check labels, split off the holdout (or use the source's), then apply the
     rare rule to the training split only."""
     X = conform_sizes(raw, config.resize, config.source)
-    y = _labels(raw.labels, config)
+    y = known_labels(raw.labels, config.classes, config.source, "images")
     if raw.holdout is not None:
         X_hold = conform_sizes(raw.holdout, config.resize, config.source)
-        y_hold = _labels(raw.holdout.labels, config)
+        y_hold = known_labels(raw.holdout.labels, config.classes, config.source, "images")
         train_idx = np.arange(len(y))
         names_hold = raw.holdout.names
     else:
@@ -270,17 +270,3 @@ def prepare(raw: RawImages, config: ImagesConfig, holdout_share: float, seed: in
     counts = {c: int((every == c).sum()) for c in schema.classes}
     return ImageSplit(schema, X_train, y_train, X_hold, y_hold, names_train, names_hold,
                       counts, removed)  # fmt: skip
-
-
-def _labels(labels: np.ndarray, config: ImagesConfig) -> np.ndarray:
-    """Labels as given; with `images.classes`, any other label is an error."""
-    if config.classes is None:
-        return labels
-    known = {str(c): c for c in config.classes}
-    unknown = sorted({str(v) for v in labels.tolist()} - set(known))
-    if unknown:
-        raise InputError(
-            f"{config.source}: labels {unknown[:5]} are not in images.classes "
-            f"{list(config.classes)}; fix the labels or add them to images.classes"
-        )
-    return np.array([known[str(v)] for v in labels.tolist()], dtype=object)

@@ -8,7 +8,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from equipoise.pipeline.modality import CliOption, Modality, ReportBlock, Written
+from equipoise.pipeline.modality import (
+    CliOption,
+    ReportBlock,
+    SplitBalanced,
+    Written,
+    label_counts,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -18,7 +24,7 @@ if TYPE_CHECKING:
     from equipoise.pipeline.images.loading import ImageSplit, RawImages
 
 
-class Images(Modality):
+class Images(SplitBalanced):
     name: ClassVar[str] = "image"
     unit: ClassVar[str] = "images"
     section: ClassVar[str] = "images"
@@ -52,16 +58,12 @@ class Images(Modality):
 
         return prepare(raw, job.images, job.split.holdout, job.seed)
 
-    def balance_counts(self, data: ImageSplit) -> dict[Any, int]:
-        # The rare rule removes training images only: deficits follow the training split.
-        return _counts(data.y_train)
-
     def describe(self, data: ImageSplit) -> str:
         s = data.schema
         return (
             f"{len(data.y_train)} training images ({s.height}x{s.width}x{s.channels}), "
             f"{len(data.y_holdout)} holdout; training classes "
-            f"{_counts(data.y_train)}"
+            f"{label_counts(data.y_train)}"
         )
 
     def validator(self):
@@ -75,11 +77,7 @@ class Images(Modality):
         synthetic = winner.synthetic
         assert synthetic is not None  # images have no resamplers
         files = write_image_files(folder, data, synthetic, winner.generator.kind)
-        train, hold, syn = _counts(data.y_train), _counts(data.y_holdout), _counts(synthetic[1])
-        published = {
-            c: train.get(c, 0) + hold.get(c, 0) + syn.get(c, 0) for c in data.schema.classes
-        }
-        return Written(files, published, len(data.y_train) + len(data.y_holdout))
+        return self.written(files, data, synthetic)
 
     def read_version(self, folder: Path, manifest: Mapping[str, Any]) -> tuple[pd.DataFrame, str]:
         # One row per image (file, label, origin, split, generator): the PNGs stay files.
@@ -104,11 +102,3 @@ class Images(Modality):
             closest = getattr(winner.validation, "closest_pairs", [])
             pairs = pair_grid(closest, winner.samples[0], data.X_train)
         return ReportBlock("images.html", {"grids": grids, "pairs": pairs})
-
-
-def _counts(labels: Any) -> dict[Any, int]:
-    import pandas as pd
-
-    from equipoise.pipeline.balance import class_counts
-
-    return class_counts(pd.Series(labels))

@@ -14,7 +14,7 @@ import pandas as pd
 from equipoise.dataspec import InputError, SeriesSchema, infer_series_schema
 from equipoise.pipeline.series.bundled import BUNDLED, load_series_list, resample_length
 from equipoise.pipeline.series.config import SeriesConfig
-from equipoise.pipeline.splits import rare_keep, stratified_split
+from equipoise.pipeline.splits import known_labels, rare_keep, stratified_split
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ def _equal_length(series: list[np.ndarray], config: SeriesConfig, what: str) -> 
 
 def prepare(raw: RawSeries, config: SeriesConfig, holdout_share: float, seed: int) -> SeriesSplit:
     """Check labels, split off the holdout, then apply the rare rule to the training split."""
-    y = _labels(raw.y, config)
+    y = known_labels(raw.y, config.classes, config.source, "series")
     schema = infer_series_schema(raw.X, y, raw.channel_names)
     if config.classes is not None:
         schema = SeriesSchema(schema.channels, schema.length, tuple(config.classes),
@@ -184,17 +184,3 @@ def prepare(raw: RawSeries, config: SeriesConfig, holdout_share: float, seed: in
         schema, raw.X[train], y[train], raw.X[hold], y[hold],
         [raw.ids[i] for i in train], [raw.ids[i] for i in hold], raw, config, counts, removed,
     )  # fmt: skip
-
-
-def _labels(labels: np.ndarray, config: SeriesConfig) -> np.ndarray:
-    """Labels as given; with `series.classes`, any other label is an error."""
-    if config.classes is None:
-        return np.asarray(labels, dtype=object)
-    known = {str(c): c for c in config.classes}
-    unknown = sorted({str(v) for v in labels.tolist()} - set(known))
-    if unknown:
-        raise InputError(
-            f"{config.source}: labels {unknown[:5]} are not in series.classes "
-            f"{list(config.classes)}; fix the labels or add them to series.classes"
-        )
-    return np.array([known[str(v)] for v in labels.tolist()], dtype=object)

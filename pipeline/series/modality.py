@@ -9,7 +9,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from equipoise.pipeline.modality import CliOption, Modality, ReportBlock, Written
+from equipoise.pipeline.modality import (
+    CliOption,
+    ReportBlock,
+    SplitBalanced,
+    Written,
+    label_counts,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -19,7 +25,7 @@ if TYPE_CHECKING:
     from equipoise.pipeline.series.loading import RawSeries, SeriesSplit
 
 
-class Series(Modality):
+class Series(SplitBalanced):
     name: ClassVar[str] = "series"
     unit: ClassVar[str] = "series"
     section: ClassVar[str] = "series"
@@ -57,15 +63,11 @@ class Series(Modality):
 
         return prepare(raw, job.series, job.split.holdout, job.seed)
 
-    def balance_counts(self, data: SeriesSplit) -> dict[Any, int]:
-        # The rare rule removes training series only: deficits follow the training split.
-        return _counts(data.y_train)
-
     def describe(self, data: SeriesSplit) -> str:
         s = data.schema
         return (
             f"{len(data.y_train)} training series ({s.channels} channel(s) x {s.length} "
-            f"steps), {len(data.y_holdout)} holdout; training classes {_counts(data.y_train)}"
+            f"steps), {len(data.y_holdout)} holdout; training classes {label_counts(data.y_train)}"
         )
 
     def validator(self):
@@ -79,11 +81,7 @@ class Series(Modality):
         synthetic = winner.synthetic
         assert synthetic is not None  # series have no resamplers
         files = write_series_files(folder, data, synthetic, winner.generator.kind, data.config)
-        train, hold, syn = _counts(data.y_train), _counts(data.y_holdout), _counts(synthetic[1])
-        published = {
-            c: train.get(c, 0) + hold.get(c, 0) + syn.get(c, 0) for c in data.schema.classes
-        }
-        return Written(files, published, len(data.y_train) + len(data.y_holdout))
+        return self.written(files, data, synthetic)
 
     def read_version(self, folder: Path, manifest: Mapping[str, Any]) -> tuple[pd.DataFrame, str]:
         import pandas as pd
@@ -120,11 +118,3 @@ class Series(Modality):
             closest = getattr(winner.validation, "closest_pairs", [])
             pairs = pair_plot(closest, winner.samples[0], data.X_train)
         return ReportBlock("series.html", {"overlays": overlays, "pairs": pairs})
-
-
-def _counts(labels: Any) -> dict[Any, int]:
-    import pandas as pd
-
-    from equipoise.pipeline.balance import class_counts
-
-    return class_counts(pd.Series(labels))

@@ -151,22 +151,35 @@ def read_keel(name: str) -> pd.DataFrame:
 
 def prepare(frame: pd.DataFrame, config: DataConfig) -> RealData:
     """Drop configured columns, handle missing labels, infer the schema once."""
-    unknown = [c for c in config.drop_columns if c not in frame.columns]
-    if unknown:
-        raise InputError(f"data.drop_columns names columns not in the data: {unknown}")
-    frame = frame.drop(columns=config.drop_columns)
+    frame = drop_columns(frame, config.drop_columns, "data")
     require_label(frame, config.label)
-    missing = frame[config.label].isna()
-    if missing.any():
-        if config.label_nan == "refuse":
-            raise InputError(
-                f"label column {config.label!r} is missing in {int(missing.sum())} rows; "
-                "fill them in, or set data.label_nan: drop to leave those rows out"
-            )
-        log.warning("dropped %d rows whose label %r is missing", missing.sum(), config.label)
-        frame = frame[~missing]
+    frame, dropped = drop_missing_labels(frame, config.label, config.label_nan, "data")
     schema = infer_schema(frame, config.label, categorical=config.categorical)
-    return RealData(frame=frame, schema=schema, dropped_label_nan=int(missing.sum()))
+    return RealData(frame=frame, schema=schema, dropped_label_nan=dropped)
+
+
+def drop_columns(frame: pd.DataFrame, columns: list[str], section: str) -> pd.DataFrame:
+    """`frame` without `<section>.drop_columns` (InputError for a column it lacks)."""
+    unknown = [c for c in columns if c not in frame.columns]
+    if unknown:
+        raise InputError(f"{section}.drop_columns names columns not in the data: {unknown}")
+    return frame.drop(columns=columns)
+
+
+def drop_missing_labels(
+    frame: pd.DataFrame, label: str, policy: str, section: str
+) -> tuple[pd.DataFrame, int]:
+    """Rows with a label, and how many were dropped (`policy` refuse: InputError)."""
+    missing = frame[label].isna()
+    if missing.any():
+        if policy == "refuse":
+            raise InputError(
+                f"label column {label!r} is missing in {int(missing.sum())} rows; "
+                f"fill them in, or set {section}.label_nan: drop to leave those rows out"
+            )
+        log.warning("dropped %d rows whose label %r is missing", missing.sum(), label)
+        frame = frame[~missing]
+    return frame, int(missing.sum())
 
 
 def split_holdout(real: RealData, holdout: float, seed: int) -> Split:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from equipoise.dataspec.seeding import derive_seed
+from equipoise.dataspec.threads import limited_threads
 from equipoise.validation.gate.scoring import CandidateScores, Leaderboard, score_candidates
 from equipoise.validation.gate.settings import GateSettings
 
@@ -94,7 +95,8 @@ def run_gate(
     candidates, skipped = [], []
     for done, entry in enumerate(entries, start=1):
         try:
-            candidates.append(entry.run())
+            with limited_threads():  # pinned: a busy machine must not slow every fit 10x
+                candidates.append(entry.run())
         except ValueError as error:
             skipped.append({"candidate": entry.name, "model": entry.model, "error": str(error)})
         if progress:

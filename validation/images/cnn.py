@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from equipoise.dataspec.threads import limited_threads
+
 Loss = Literal["plain", "class_weight", "focal"]
 #: width of the penultimate layer: the judge's feature space
 FEATURES = 64
@@ -61,17 +63,10 @@ class TrainedCNN:
 @contextmanager
 def _threads(X: np.ndarray, device: str) -> Iterator[None]:
     """One CPU thread for small images (see SINGLE_THREAD_PIXELS), restored afterwards."""
-    import torch
 
-    if device != "cpu" or X.shape[-1] * X.shape[-2] > SINGLE_THREAD_PIXELS:
+    small = device == "cpu" and X.shape[-1] * X.shape[-2] <= SINGLE_THREAD_PIXELS
+    with limited_threads(1 if small else None):
         yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _device() -> str:
