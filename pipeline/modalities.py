@@ -10,9 +10,10 @@ from equipoise.pipeline.images.modality import Images
 from equipoise.pipeline.modality import Modality
 from equipoise.pipeline.series.modality import Series
 from equipoise.pipeline.tables.modality import Tables
+from equipoise.pipeline.text.modality import Text
 
 #: the first is the default when a config names no input section
-MODALITIES: dict[str, Modality] = {m.name: m for m in (Tables(), Images(), Series())}
+MODALITIES: dict[str, Modality] = {m.name: m for m in (Tables(), Images(), Series(), Text())}
 
 
 def modality(name: str) -> Modality:
