@@ -18,14 +18,8 @@ from equipoise.dataspec import GenerationError, InputError
 from equipoise.dataspec.seeding import derive_seed
 from equipoise.generators.base import ProgressCallback
 from equipoise.generators.images.base import ImageGenerator
-from equipoise.generators.images.tensors import (
-    affine_warp,
-    class_labels,
-    from_unit,
-    seeded,
-    to_unit,
-    uniform,
-)
+from equipoise.generators.images.tensors import affine_warp, from_unit, to_unit, uniform
+from equipoise.generators.tensors import class_labels, seeded
 
 #: images transformed at once (bounds memory on large classes)
 _CHUNK = 4096

@@ -27,17 +27,14 @@ from equipoise.dataspec import InputError
 from equipoise.dataspec.seeding import derive_seed
 from equipoise.generators.base import ProgressCallback
 from equipoise.generators.images.base import ImageGenerator
-from equipoise.generators.images.tensors import (
-    affine_warp,
+from equipoise.generators.images.tensors import affine_warp, from_signed, to_signed, uniform
+from equipoise.generators.tensors import (
     class_index,
     class_labels,
     crop_to,
-    from_signed,
     pad_to,
     pick_device,
     seeded,
-    to_signed,
-    uniform,
 )
 
 _AUGMENTS = ("translation", "cutout", "color")

@@ -1,18 +1,19 @@
 """Tensor plumbing shared by the image generators: uint8 (N, C, H, W) arrays to
-float tensors and back, padding to a size a network accepts and cropping back,
-seeded torch generators, the device to train on, and random affine warps.
+float tensors and back, the padded size a network accepts, and random affine warps.
+What every modality's networks share (seeded generators, the device, class indices,
+padding and cropping) is in `equipoise.generators.tensors`.
 
 torch is imported inside each function so that importing the registry stays light.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from equipoise.dataspec import GenerationError
+from equipoise.generators.tensors import round_up
 
 if TYPE_CHECKING:
     import torch
@@ -53,45 +54,10 @@ def from_unit(x: torch.Tensor) -> np.ndarray:
 
 def padded_size(height: int, width: int, multiple: int, *, square: bool = False) -> tuple[int, int]:
     """The smallest (H, W) >= the image's that are multiples of `multiple` (square if asked)."""
-    up = lambda n: -(-n // multiple) * multiple  # noqa: E731
     if square:
-        side = up(max(height, width))
+        side = round_up(max(height, width), multiple)
         return side, side
-    return up(height), up(width)
-
-
-def pad_to(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """Pad (N, C, H, W) at the bottom/right to `size`, repeating the edge pixels."""
-    import torch.nn.functional as F
-
-    dh, dw = size[0] - x.shape[-2], size[1] - x.shape[-1]
-    if dh == 0 and dw == 0:
-        return x
-    left, top = dw // 2, dh // 2
-    return F.pad(x, (left, dw - left, top, dh - top), mode="replicate")
-
-
-def crop_to(x: torch.Tensor, height: int, width: int) -> torch.Tensor:
-    """Undo `pad_to`: the centre (height, width) window that `pad_to` padded around."""
-    top = (x.shape[-2] - height) // 2
-    left = (x.shape[-1] - width) // 2
-    return x[..., top : top + height, left : left + width]
-
-
-def seeded(seed: int, device: Any = "cpu") -> torch.Generator:
-    """A torch.Generator on `device` seeded with `seed` (no global RNG state touched)."""
-    import torch
-
-    return torch.Generator(device=device).manual_seed(int(seed))
-
-
-def pick_device(device: str) -> torch.device:
-    """`auto`: the GPU when torch sees one, else the CPU; otherwise the named device."""
-    import torch
-
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    return round_up(height, multiple), round_up(width, multiple)
 
 
 def uniform(n: int, low: float, high: float, gen: torch.Generator, device: Any) -> torch.Tensor:
@@ -128,15 +94,3 @@ def affine_warp(
     theta = torch.cat([inverse, offset], dim=-1).to(x.dtype)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     return F.grid_sample(x, grid, mode=mode, padding_mode=padding, align_corners=False)
-
-
-def class_labels(counts: Mapping[Any, int], like: np.dtype) -> np.ndarray:
-    """counts[c] copies of each label c, in the dtype of the training labels."""
-    labels = [cls for cls, n in counts.items() for _ in range(n)]
-    return np.asarray(labels, dtype=like)
-
-
-def class_index(classes: tuple[Any, ...], y: np.ndarray) -> np.ndarray:
-    """Position of each label in `classes` (the conditioning index of a network)."""
-    lookup = {cls: i for i, cls in enumerate(classes)}
-    return np.asarray([lookup[v] for v in np.asarray(y).tolist()], dtype=np.int64)

@@ -6,6 +6,7 @@ generator kinds built on them, listed in KINDS.
   random composition of them (`augment_batch`).
 - `smote`: SMOTE / Borderline-SMOTE on flattened series, and a DTW-barycentre
   variant when tslearn is installed.
+- `diffusion`: a class-conditional 1-D diffusion model (torch; `diffusion_net`).
 """
 
 from equipoise.generators.series.augment import (
@@ -18,16 +19,18 @@ from equipoise.generators.series.augment import (
     window_slice,
     window_warp,
 )
+from equipoise.generators.series.diffusion import SeriesDiffusion
 from equipoise.generators.series.kinds import SeriesAugment, SeriesSmote
 from equipoise.generators.series.smote import SeriesOversample, dba_series, smote_series
 
 #: every series kind, in the order `equipoise kinds` lists them
-KINDS = (SeriesAugment, SeriesSmote)
+KINDS = (SeriesAugment, SeriesSmote, SeriesDiffusion)
 
 __all__ = [
     "KINDS",
     "TRANSFORMS",
     "SeriesAugment",
+    "SeriesDiffusion",
     "SeriesOversample",
     "SeriesSmote",
     "augment_batch",
