@@ -73,18 +73,28 @@ def test_flow_publishes_a_balanced_complete_version(tmp_path, attrition):
 
 def test_flow_creates_prefect_artifacts(tmp_path, attrition):
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        ArtifactFilterKey,
+    )
 
-    _run(_config(tmp_path, attrition, "Attrition", "generator.kind=smote"))
+    version = _run(_config(tmp_path, attrition, "Attrition", "generator.kind=smote"))
+    run_id = json.loads((version / "manifest.json").read_text())["prefect_flow_run_id"]
     with get_client(sync_client=True) as client:
+        mine = ArtifactFilterFlowRunId(any_=[run_id])  # the session's server holds others too
         counts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["class-counts"]))
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=["class-counts"]), flow_run_id=mine
+            )
         )
-        summary = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["summary"]))
+        (summary,) = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=["summary"]), flow_run_id=mine
+            )
         )
-    assert counts and summary
-    assert "smote" in summary[-1].data
+    assert counts and "generators: smote; published: `smote`" in summary.data
+    assert version.name in summary.data and "(table)" in summary.data
 
 
 def test_same_seed_same_version_other_seed_other_version(tmp_path, attrition):

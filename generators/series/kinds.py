@@ -44,7 +44,7 @@ class SeriesAugment(SeriesGenerator):
             raise InputError(
                 f"series_augment: unknown transforms {unknown}; choose from {list(TRANSFORMS)}"
             )
-        self.series_ = {c: X[y == c] for c in self.minority_classes_}
+        self.series_ = {c: X[y == c] for c in self.class_counts_}
 
     def _sample(self, counts: dict[Any, int], *, seed: int) -> tuple[np.ndarray, np.ndarray]:
         parts, labels = [], []
