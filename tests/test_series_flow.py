@@ -69,6 +69,7 @@ def test_bundled_set_publishes_arrays_with_provenance(tmp_path):
     }  # fmt: skip
     report = (path / "report.html").read_text()
     assert "Real and synthetic series per class" in report and "https://" not in report
+    assert 'alt="closest pairs"' in report, "the nearest synthetic / training pairs are drawn"
     again = _run(tmp_path / "again", *args, extra=extra)
     assert Path(again.stdout.strip().splitlines()[-1]).name == path.name, "same seed, same id"
 

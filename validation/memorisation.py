@@ -71,3 +71,16 @@ def near_copy_checks(
         ),
         CheckResult("leakage.near_copies_removed", label, removed, None, None),
     ]  # fmt: skip
+
+
+#: closest synthetic / training pairs kept for the report
+PAIRS = 16
+
+
+def closest_pairs(
+    ratio: np.ndarray, index: np.ndarray, distance: np.ndarray, n: int = PAIRS
+) -> list[tuple[int, int, float, float]]:
+    """The `n` synthetic samples with the lowest ratio: (synthetic position, nearest
+    training position, distance, ratio)."""
+    order = np.argsort(ratio, kind="stable")[:n]
+    return [(int(i), int(index[i]), float(distance[i]), float(ratio[i])) for i in order]

@@ -29,6 +29,9 @@ class ValidationReport:
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     extra_failures: list[str] = field(default_factory=list)
+    #: the closest synthetic / training pairs (synthetic position, training position,
+    #: distance, ratio), for the report's picture of them; empty where none were computed
+    closest_pairs: list[tuple[int, int, float, float]] = field(default_factory=list)
 
     @property
     def failures(self) -> list[str]:

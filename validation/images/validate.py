@@ -4,7 +4,6 @@ generated class, with the verdict and the images to keep (the tabular report typ
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,25 +21,15 @@ from equipoise.validation.images.memorisation import (
 )
 from equipoise.validation.images.settings import ImageValidationSettings
 from equipoise.validation.images.table_suite import IMAGE_TABLE, image_sizes
-from equipoise.validation.memorisation import near_copy_checks
+from equipoise.validation.memorisation import closest_pairs, near_copy_checks
 from equipoise.validation.report import ValidationReport
 from equipoise.validation.results import CheckResult, meets
 from equipoise.validation.sample_suite import run_sample_suites
 from equipoise.validation.sampling import capped, sample_note
 
-#: closest synthetic / training pairs kept for the report's grid
-PAIRS = 16
 #: synthetic images a class needs before its fidelity figures can fail the run (below,
 #: they are reported: judge agreement over 3 images says little)
 MIN_IMAGES = 10
-
-
-@dataclass
-class ImageValidationReport(ValidationReport):
-    """The tabular report plus what the image report shows: the closest synthetic /
-    training pairs (synthetic position, training position, pixel distance, ratio)."""
-
-    closest_pairs: list[tuple[int, int, float, float]] = field(default_factory=list)
 
 
 def validate_images(
@@ -53,7 +42,7 @@ def validate_images(
     seed: int = 0,
     reports_dir: str | Path | None = None,
     judge: TrainedCNN | None = None,
-) -> ImageValidationReport:
+) -> ValidationReport:
     """Check synthetic images against the real training split (schema, fidelity in a
     judge CNN's features, memorisation) and the holdout (the baseline of each figure).
 
@@ -160,15 +149,10 @@ def validate_images(
         for c, info in classes.items()
         if info["rows"]["kept"] == 0
     ]
-    order = np.argsort(near_syn.ratio, kind="stable")[:PAIRS]
-    pairs = [
-        (int(i), int(near_syn.pixel_index[i]), float(near_syn.pixel_distance[i]),
-         float(near_syn.ratio[i]))
-        for i in order
-    ]  # fmt: skip
+    pairs = closest_pairs(near_syn.ratio, near_syn.pixel_index, near_syn.pixel_distance)
     timings["total"] = time.perf_counter() - started
     schema_info = suite.to_dict() | {"real_training_images": real_suite.to_dict()}
-    return ImageValidationReport(
+    return ValidationReport(
         settings=settings,
         keep=keep,
         checks=checks,

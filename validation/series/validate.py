@@ -14,6 +14,7 @@ from equipoise.dataspec.seeding import derive_seed
 from equipoise.dataspec.series import SeriesSchema
 from equipoise.validation.label_filter import LabelFilter
 from equipoise.validation.memorisation import (
+    closest_pairs,
     median,
     near_copy_checks,
     near_copy_stats,
@@ -95,7 +96,7 @@ def validate_series(
     t = time.perf_counter()
     Z_train = znormalised(X_train)
     k = settings.near_copy_neighbours
-    syn_dist, _, syn_ratio = nearest_with_ratio(Z_train, znormalised(X_syn), k)
+    syn_dist, syn_index, syn_ratio = nearest_with_ratio(Z_train, znormalised(X_syn), k)
     hold_dist, _, hold_ratio = nearest_with_ratio(Z_train, znormalised(X_hold), k)
     timings["nearest"] = time.perf_counter() - t
 
@@ -176,6 +177,7 @@ def validate_series(
         notes=notes,
         timings={k: round(v, 3) for k, v in timings.items()},
         extra_failures=extra,
+        closest_pairs=closest_pairs(syn_ratio, syn_index, syn_dist),
     )
 
 
