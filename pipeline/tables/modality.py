@@ -81,7 +81,9 @@ class Tables(Modality):
     def load(self, job: TableJob) -> RealData:
         from equipoise.pipeline.tables import loading
 
-        return loading.prepare(loading.read_source(job.data.source), job.data)
+        return loading.prepare(
+            loading.read_source(job.data.source, labels=[job.data.label]), job.data
+        )
 
     def split(self, raw: RealData, job: TableJob) -> TableData:
         from equipoise.pipeline.tables.loading import split_holdout

@@ -69,7 +69,7 @@ def read_text_table(config: TextConfig) -> TextTable:
     """The table named by the config, cleaned: dropped columns, missing labels, texts."""
     from equipoise.pipeline.tables.loading import drop_columns, drop_missing_labels, read_source
 
-    frame = read_source(config.source)
+    frame = read_source(config.source, labels=[config.label])
     frame = drop_columns(frame, config.drop_columns, "text")
     for column, role in ((config.text, "text.text"), (config.label, "text.label")):
         if column not in frame.columns:
