@@ -16,7 +16,7 @@ from equipoise.validation.series.features import BANDS, feature_names, summary_f
 SHOWN = 8
 #: summary features drawn per class (channel 0): name in `feature_names`, title
 DRAWN = (("mean", "mean"), ("std", "std"), ("acf1", "lag-1 autocorrelation"),
-         ("band0", f"low-frequency power share (1/{BANDS} band)"))  # fmt: skip
+         ("band0", f"power share, lowest 1/{BANDS}"))  # fmt: skip
 
 
 def class_overlays(
@@ -96,6 +96,6 @@ def feature_distributions(
             ax.set_xticks([1, 2], ["real", "synthetic"], fontsize=7)
             ax.set_title(title, fontsize=8)
             ax.tick_params(axis="y", labelsize=7)
-        fig.suptitle(f"class {cls}: summary features (channel 0)", fontsize=9)
+        fig.suptitle(f"class {cls}: summary features (channel 0)", fontsize=9, y=1.06)
         out.append({"label": str(cls), "figure": png(fig)})
     return out
