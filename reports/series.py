@@ -1,6 +1,7 @@
 """The series block's pictures: per class, a few real and synthetic series overlaid
-with each side's mean and ±1 standard deviation band; and the closest synthetic /
-training pairs. Drawn with matplotlib (Agg), embedded as base64 PNG."""
+with each side's mean and ±1 standard deviation band; box plots of a few summary
+features (the validation's) real vs synthetic; and the closest synthetic / training
+pairs. Drawn with matplotlib (Agg), embedded as base64 PNG."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ from typing import Any
 import numpy as np
 
 from equipoise.reports.figures import REAL, SYNTHETIC, png, pyplot
+from equipoise.validation.series.features import BANDS, feature_names, summary_features
 
 #: series drawn per side and class
 SHOWN = 8
+#: summary features drawn per class (channel 0): name in `feature_names`, title
+DRAWN = (("mean", "mean"), ("std", "std"), ("acf1", "lag-1 autocorrelation"),
+         ("band0", f"power share, lowest 1/{BANDS}"))  # fmt: skip
 
 
 def class_overlays(
@@ -60,3 +65,37 @@ def pair_plot(
         ax.set_xticks([])
         ax.set_yticks([])
     return png(fig)
+
+
+def feature_distributions(
+    schema: Any,
+    real: tuple[np.ndarray, np.ndarray],
+    synthetic: tuple[np.ndarray, np.ndarray] | None,
+) -> list[dict[str, Any]]:
+    """Per class that received synthetic series: one row of box plots, real training vs
+    synthetic, of a few summary features of channel 0 (those the validation compares)."""
+    if synthetic is None or not len(synthetic[1]):
+        return []
+    plt = pyplot()
+    names = feature_names(["c"])  # channel 0's columns come first
+    columns = [names.index(f"c:{name}") for name, _ in DRAWN]
+    out = []
+    for cls in schema.classes:
+        syn = synthetic[0][np.asarray(synthetic[1]) == cls]
+        if not len(syn):
+            continue
+        own = real[0][np.asarray(real[1]) == cls]
+        F_real, F_syn = summary_features(own), summary_features(syn)
+        fig, axes = plt.subplots(1, len(DRAWN), figsize=(2.1 * len(DRAWN), 2.2))
+        for ax, col, (_, title) in zip(axes, columns, DRAWN, strict=True):
+            parts = ax.boxplot([F_real[:, col], F_syn[:, col]], widths=0.6, patch_artist=True,
+                               showfliers=False)  # fmt: skip
+            for box, colour in zip(parts["boxes"], (REAL, SYNTHETIC), strict=True):
+                box.set_facecolor(colour)
+                box.set_alpha(0.5)
+            ax.set_xticks([1, 2], ["real", "synthetic"], fontsize=7)
+            ax.set_title(title, fontsize=8)
+            ax.tick_params(axis="y", labelsize=7)
+        fig.suptitle(f"class {cls}: summary features (channel 0)", fontsize=9, y=1.06)
+        out.append({"label": str(cls), "figure": png(fig)})
+    return out

@@ -195,3 +195,26 @@ def test_dba_series_counts_and_sources(italy):
     res = dba_series(X, y, {"2": 3}, np.random.default_rng(0), k_neighbors=3, max_iter=3)
     assert res.X.shape == (3, 1, 24) and (res.y == "2").all()
     assert np.isfinite(res.X).all() and (y[res.source] == "2").all()
+
+
+@pytest.mark.skipif(tslearn_available(), reason="tslearn is installed")
+def test_dba_variant_names_the_extra_when_tslearn_is_missing(italy):
+    from equipoise.dataspec import InputError
+    from equipoise.dataspec.series import infer_series_schema
+    from equipoise.generators.series import SeriesSmote
+
+    X, y = _imbalanced(italy)
+    with pytest.raises(InputError, match=r"pip install 'equipoise\[series-dba\]'"):
+        SeriesSmote(infer_series_schema(X, y), variant="dba")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not tslearn_available(), reason="optional tslearn not installed")
+def test_dba_variant_samples_through_the_kind(italy):
+    from equipoise.dataspec.series import infer_series_schema
+    from equipoise.generators.series import SeriesSmote
+
+    X, y = _imbalanced(italy)
+    gen = SeriesSmote(infer_series_schema(X, y), variant="dba", k_neighbors=3).fit(X, y, seed=0)
+    Xs, ys = gen.sample({"2": 4}, seed=1)
+    assert Xs.shape == (4, 1, 24) and list(ys) == ["2"] * 4 and np.isfinite(Xs).all()

@@ -70,6 +70,7 @@ def test_bundled_set_publishes_arrays_with_provenance(tmp_path):
     report = (path / "report.html").read_text()
     assert "Real and synthetic series per class" in report and "https://" not in report
     assert 'alt="closest pairs"' in report, "the nearest synthetic / training pairs are drawn"
+    assert 'alt="summary features of class 2"' in report
     again = _run(tmp_path / "again", *args, extra=extra)
     assert Path(again.stdout.strip().splitlines()[-1]).name == path.name, "same seed, same id"
 
@@ -119,3 +120,16 @@ def test_bad_series_input_exits_2_in_one_line(tmp_path, italy_long, args, messag
     (line,) = [x for x in result.stderr.splitlines() if x.startswith("error:")]
     assert message in line
     assert not store.exists() or not any(store.iterdir())
+
+
+def test_summary_feature_figures_per_generated_class(italy_series):
+    import base64
+
+    from equipoise.reports.series import feature_distributions
+
+    schema, (X, y), _ = italy_series
+    synthetic = (X[y == "2"][:30] + 0.1, np.full(30, "2", dtype=object))
+    figures = feature_distributions(schema, (X, y), synthetic)
+    assert [f["label"] for f in figures] == ["2"]
+    assert base64.b64decode(figures[0]["figure"])[:4] == b"\x89PNG"
+    assert feature_distributions(schema, (X, y), None) == []

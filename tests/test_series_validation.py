@@ -105,6 +105,9 @@ def test_structural_problems_raise(italy_series, X, y, match):
         ({"max_detection_auc": 2}, "max_detection_auc"),
         ({"label_points": 1}, "label_points must be an integer of at least 2"),
         ({"detection_folds": True}, "detection_folds"),
+        ({"dtw_window": 2}, "dtw_window must be between 0 and 1"),
+        ({"rocket_kernels": 10}, "rocket_kernels must be an integer of at least 84"),
+        ({"max_rocket_distance": -1}, "max_rocket_distance must be 0 or more"),
     ],
 )
 def test_settings_refuse_bad_values(kwargs, message):
@@ -119,3 +122,63 @@ def test_feature_threshold_gates_when_set(italy_series):
     settings = SeriesValidationSettings(max_feature_distance=0.3, min_label_proba=0.0)
     report = _validate(italy_series, X, np.full(40, RARE), settings=settings)
     assert any(f.startswith("fidelity.feature_distance") for f in report.failures)
+
+
+def test_dtw_leakage_is_reported_next_to_the_holdout(italy_series):
+    X = augment_batch(_rare(italy_series), np.random.default_rng(1))
+    report = _validate(italy_series, X, np.full(N, RARE))
+    mem = report.classes[RARE]["leakage"]
+    assert mem["dtw_sampled"] == 50
+    assert 0.3 < mem["dtw_vs_holdout"] < 3 and mem["holdout_dtw_nn_median"] > 0
+    copies = _validate(italy_series, _rare(italy_series), np.full(N, RARE),
+                       settings=SeriesValidationSettings(min_dtw_vs_holdout=0.5))  # fmt: skip
+    assert copies.classes[RARE]["leakage"]["dtw_nn_median"] == 0.0
+    assert any(f.startswith("leakage.dtw_vs_holdout") for f in copies.failures)
+    off = _validate(italy_series, X, np.full(N, RARE),
+                    settings=SeriesValidationSettings(dtw_sample=0))  # fmt: skip
+    assert "dtw_vs_holdout" not in off.classes[RARE]["leakage"]
+
+
+def test_dtw_matches_a_plain_recursion():
+    from equipoise.validation.series.distances import dtw_distances, nearest_dtw
+
+    def plain(a, b, w):
+        T = a.shape[1]
+        D = np.full((T + 1, T + 1), np.inf)
+        D[0, 0] = 0
+        for i in range(1, T + 1):
+            for j in range(max(1, i - w), min(T, i + w) + 1):
+                cost = ((a[:, i - 1] - b[:, j - 1]) ** 2).sum()
+                D[i, j] = cost + min(D[i - 1, j - 1], D[i - 1, j], D[i, j - 1])
+        return np.sqrt(D[T, T])
+
+    rng = np.random.default_rng(0)
+    A, B = rng.normal(size=(5, 2, 13)), rng.normal(size=(5, 2, 13))
+    for w in (0, 2, 13):
+        assert np.allclose(
+            dtw_distances(A, B, w), [plain(a, b, w) for a, b in zip(A, B, strict=True)]
+        )
+    assert np.allclose(dtw_distances(A, B, 0), np.sqrt(((A - B) ** 2).sum(axis=(1, 2))))
+    nearest = nearest_dtw(A, np.concatenate([B, A[2:3]]), 2)
+    assert nearest[2] == 0 and nearest.shape == (5,)
+
+
+def test_minirocket_distance_when_asked(italy_series):
+    schema, (X_tr, y_tr), (X_h, y_h) = italy_series
+    train, holdout = (X_tr[::4], y_tr[::4]), (X_h[::3], y_h[::3])
+    X_copy = _rare(italy_series, 40)
+    other = X_h[y_h != RARE][:40]
+    settings = SeriesValidationSettings(rocket_distance=True, rocket_kernels=84,
+                                        rocket_components=4, max_rocket_distance=1e9)  # fmt: skip
+    figures = []
+    for X in (augment_batch(X_copy, np.random.default_rng(5)), other):
+        synthetic = (X, np.full(40, RARE))
+        report = validate_series(schema, train=train, holdout=holdout, synthetic=synthetic,
+                                 settings=settings, seed=0)  # fmt: skip
+        fid = report.classes[RARE]["fidelity"]
+        figures.append(fid["synthetic"]["rocket_distance"])
+        assert fid["holdout"]["rocket_distance"] > 0 and "rocket" in report.timings
+        assert "fidelity.rocket_distance" in {r["check"] for r in report.summary_rows()}
+    assert figures[0] < figures[1], figures  # the other class is further than augmented series
+    plain = _validate(italy_series, X_copy, np.full(40, RARE))
+    assert "rocket_distance" not in plain.classes[RARE]["fidelity"]["synthetic"]

@@ -1,6 +1,7 @@
 """The series generator kinds: augmentation (a random composition of jitter, scaling,
 magnitude and time warping, window slicing and warping of a class's own series) and
-SMOTE / Borderline-SMOTE on the flattened series."""
+SMOTE / Borderline-SMOTE on the flattened series, or weighted DTW barycentres (DBA, with
+the optional tslearn)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from equipoise.dataspec.seeding import derive_seed
 from equipoise.generators.base import ProgressCallback
 from equipoise.generators.series.augment import TRANSFORMS, augment_batch
 from equipoise.generators.series.base import SeriesGenerator
-from equipoise.generators.series.smote import smote_series
+from equipoise.generators.series.smote import dba_series, smote_series, tslearn_available
 
 
 class SeriesAugment(SeriesGenerator):
@@ -59,7 +60,8 @@ class SeriesAugment(SeriesGenerator):
 
 class SeriesSmote(SeriesGenerator):
     """SMOTE or Borderline-SMOTE (imbalanced-learn) between a class's series, flattened
-    to (n, channels x length) and reshaped back."""
+    to (n, channels x length) and reshaped back; `variant: dba`: weighted DTW barycentres
+    of a random series and its nearest neighbours (needs the `series-dba` extra)."""
 
     kind = "series_smote"
     fallback = "kind: series_augment"
@@ -68,12 +70,18 @@ class SeriesSmote(SeriesGenerator):
         self,
         schema,
         *,
-        variant: Literal["smote", "borderline-1", "borderline-2"] = "smote",
+        variant: Literal["smote", "borderline-1", "borderline-2", "dba"] = "smote",
         k_neighbors: int = 5,
     ):
         super().__init__(schema)
         self.variant = variant
         self.k_neighbors = k_neighbors
+        if variant == "dba" and not tslearn_available():
+            from equipoise.dataspec import InputError
+
+            raise InputError(
+                "series_smote: variant dba needs tslearn: pip install 'equipoise[series-dba]'"
+            )
 
     def min_class_rows(self) -> tuple[int, str]:
         return 2, "2 series (one neighbour to interpolate towards)"
@@ -83,6 +91,10 @@ class SeriesSmote(SeriesGenerator):
         self.labels_ = {str(c): c for c in self.class_counts_}
 
     def _sample(self, counts: dict[Any, int], *, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        if self.variant == "dba":
+            asked = {str(c): n for c, n in counts.items()}
+            made = dba_series(self.X_, self.y_, asked, seed, k_neighbors=self.k_neighbors)
+            return made.X, np.array([self.labels_[v] for v in made.y], dtype=object)
         made = smote_series(
             self.X_, self.y_, {str(c): n for c, n in counts.items()}, seed,
             kind=self.variant, k_neighbors=self.k_neighbors,

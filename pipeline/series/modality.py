@@ -110,11 +110,15 @@ class Series(SplitBalanced):
     def report_block(
         self, data: SeriesSplit, winner: Candidate, manifest: Mapping[str, Any]
     ) -> ReportBlock:
-        from equipoise.reports.series import class_overlays, pair_plot
+        from equipoise.reports.series import class_overlays, feature_distributions, pair_plot
 
-        overlays = class_overlays(data.schema, (data.X_train, data.y_train), winner.synthetic)
+        real = (data.X_train, data.y_train)
+        overlays = class_overlays(data.schema, real, winner.synthetic)
+        features = feature_distributions(data.schema, real, winner.synthetic)
         pairs = None
         if winner.validation is not None and winner.samples is not None:
             closest = getattr(winner.validation, "closest_pairs", [])
             pairs = pair_plot(closest, winner.samples[0], data.X_train)
-        return ReportBlock("series.html", {"overlays": overlays, "pairs": pairs})
+        return ReportBlock(
+            "series.html", {"overlays": overlays, "features": features, "pairs": pairs}
+        )

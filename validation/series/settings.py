@@ -68,6 +68,36 @@ class SeriesValidationSettings:
     """Series cap per side and class for the sampled statistics (feature distance,
     detection AUC); the per-series checks always see every series."""
 
+    rocket_distance: bool = False
+    """Also report, per class, the Fréchet distance of MiniRocket features (fitted on the
+    real training series, standardised, projected on `rocket_components` principal
+    components) of the synthetic series against the class's training series, next to
+    the holdout's. Off by default: numba compiles MiniRocket's kernels on a machine's
+    first use (25-50 s; cached in NUMBA_CACHE_DIR after that)."""
+
+    rocket_kernels: int = 2000
+    """MiniRocket kernels of the feature-space distance (at least 84)."""
+
+    rocket_components: int = 10
+    """Principal components of the standardised MiniRocket features the Fréchet distance
+    is computed in (fewer when there are fewer training series)."""
+
+    max_rocket_distance: float | None = None
+    """Highest MiniRocket Fréchet distance (with `rocket_distance` on). Default None:
+    reported next to the holdout's figure, not a gate."""
+
+    dtw_sample: int = 50
+    """Synthetic (and holdout) series per class whose DTW distance to the nearest
+    training series of the class is measured (0: off)."""
+
+    dtw_window: float = 0.1
+    """Sakoe-Chiba band of that DTW as a share of the length (at least one step)."""
+
+    min_dtw_vs_holdout: float | None = None
+    """Lowest median nearest-DTW distance of the sampled synthetic series over the
+    holdout's (below 1: closer to training series than unseen real ones are). Default
+    None: reported, not a gate."""
+
     def __post_init__(self) -> None:
         problems = []
         for name in ("min_label_proba", "max_near_copy_share"):
@@ -84,8 +114,17 @@ class SeriesValidationSettings:
         if not is_number(self.near_copy_ratio) or not 0 <= self.near_copy_ratio < 1:
             problems.append(f"near_copy_ratio must be at least 0 and below 1, got "
                             f"{self.near_copy_ratio!r}")  # fmt: skip
+        for name in ("max_rocket_distance", "min_dtw_vs_holdout"):
+            value = getattr(self, name)
+            if value is not None and (not is_number(value) or value < 0):
+                problems.append(f"{name} must be 0 or more (or null), got {value!r}")
+        if not isinstance(self.rocket_distance, bool):
+            problems.append(f"rocket_distance must be true or false, got {self.rocket_distance!r}")
+        if not is_number(self.dtw_window) or not 0 <= self.dtw_window <= 1:
+            problems.append(f"dtw_window must be between 0 and 1, got {self.dtw_window!r}")
         lows = (("label_points", 2), ("near_copy_neighbours", 1), ("detection_folds", 2),
-                ("sample_series", 100))  # fmt: skip
+                ("sample_series", 100), ("rocket_kernels", 84), ("rocket_components", 1),
+                ("dtw_sample", 0))  # fmt: skip
         problems += integer_problems(self, lows)
         if problems:
             raise InputError("validation: " + "; ".join(problems))

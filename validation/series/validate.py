@@ -25,6 +25,7 @@ from equipoise.validation.report import ValidationReport
 from equipoise.validation.results import CheckResult, meets
 from equipoise.validation.sample_suite import SampleTable, run_sample_suites
 from equipoise.validation.sampling import capped, sample_note
+from equipoise.validation.series.distances import RocketSpace, frechet, nearest_dtw
 from equipoise.validation.series.features import (
     abs_smd,
     detection_auc,
@@ -41,6 +42,8 @@ SERIES_TABLE = SampleTable(
 )
 #: synthetic series a class needs before its fidelity figures can fail the run
 MIN_SERIES = 10
+#: shortest series MiniRocket takes
+ROCKET_MIN_LENGTH = 9
 
 
 def validate_series(
@@ -102,6 +105,20 @@ def validate_series(
 
     checks: list[CheckResult] = []
     notes: list[str] = []
+    rocket = None
+    if settings.rocket_distance and schema.length < ROCKET_MIN_LENGTH:
+        notes.append(f"rocket_distance: series of {schema.length} steps are too short for "
+                     f"MiniRocket (at least {ROCKET_MIN_LENGTH}); not computed")  # fmt: skip
+    elif settings.rocket_distance:
+        t = time.perf_counter()
+        space = RocketSpace(X_train, n_kernels=settings.rocket_kernels,
+                            components=settings.rocket_components, seed=seed)  # fmt: skip
+        rocket = (space.train, space.transform(X_hold), space.transform(X_syn))
+        timings["rocket"] = time.perf_counter() - t
+    dtw_rng = np.random.default_rng(derive_seed(seed, "validation", "dtw"))
+    dtw_window = max(1, round(settings.dtw_window * schema.length))
+    Z_series = Z_train.reshape(X_train.shape)
+    timings["dtw"] = 0.0
     classes: dict[Any, dict[str, Any]] = {}
     rng = np.random.default_rng(derive_seed(seed, "validation", "fidelity"))
     t = time.perf_counter()
@@ -122,6 +139,9 @@ def validate_series(
             notes.append(note)
         fid = _fidelity(F_train[r], F_syn[s], settings, seed)
         fid_hold = _fidelity(F_train[r], F_hold[in_hold], settings, seed)
+        if rocket is not None:
+            fid["rocket_distance"] = frechet(rocket[0][r], rocket[2][s])
+            fid_hold["rocket_distance"] = frechet(rocket[0][r], rocket[1][in_hold])
         gated = len(rows) >= MIN_SERIES
         checks += _fidelity_checks(label, fid, fid_hold, settings, gated=gated)
         if not gated:
@@ -137,6 +157,19 @@ def validate_series(
             "holdout_nn_median": median(hold_dist[in_hold]),
             "nn_vs_holdout": relative_median(syn_dist[rows], hold_dist[in_hold]),
         }
+        if settings.dtw_sample:
+            d = time.perf_counter()
+            mem |= _dtw_leakage(Z_series[r], X_syn[rows], X_hold[in_hold], settings.dtw_sample,
+                                dtw_window, dtw_rng)  # fmt: skip
+            timings["dtw"] += time.perf_counter() - d
+            value, limit = mem["dtw_vs_holdout"], settings.min_dtw_vs_holdout if gated else None
+            checks.append(CheckResult(
+                "leakage.dtw_vs_holdout", label, value, limit, meets(value, limit, ">="),
+                op=">=", setting="min_dtw_vs_holdout",
+                advice=f"the sampled series are closer (DTW) to training series than unseen real "
+                f"ones are (median {_num(mem['dtw_nn_median'])} vs holdout "
+                f"{_num(mem['holdout_dtw_nn_median'])})",
+            ))  # fmt: skip
         copies = rows[syn_ratio[rows] < settings.near_copy_ratio]
         keep[copies] = False
         checks += near_copy_checks(
@@ -195,6 +228,32 @@ def _fidelity(
     }
 
 
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _dtw_leakage(
+    pool: np.ndarray,
+    syn: np.ndarray,
+    hold: np.ndarray,
+    sample: int,
+    window: int,
+    rng: np.random.Generator,
+) -> dict[str, Any]:
+    """Median DTW distance (z-normalised series) from up to `sample` synthetic and
+    holdout series of a class to the nearest of its training series `pool`."""
+    shape = pool.shape[1:]
+    syn, hold = (znormalised(X).reshape(-1, *shape) for X in (syn, hold))
+    syn_d, hold_d = (nearest_dtw(X[capped(len(X), sample, rng)], pool, window)
+                     for X in (syn, hold))  # fmt: skip
+    return {
+        "dtw_sampled": len(syn_d),
+        "dtw_nn_median": median(syn_d),
+        "holdout_dtw_nn_median": median(hold_d),
+        "dtw_vs_holdout": relative_median(syn_d, hold_d),
+    }
+
+
 def _fidelity_checks(
     label: Any, fid: dict, hold: dict, settings: SeriesValidationSettings, *, gated: bool
 ) -> list[CheckResult]:
@@ -206,6 +265,9 @@ def _fidelity_checks(
         ("detection_auc", settings.max_detection_auc, "max_detection_auc",
          "a classifier tells the synthetic series from the real ones"),
     )  # fmt: skip
+    if "rocket_distance" in fid:
+        specs += (("rocket_distance", settings.max_rocket_distance, "max_rocket_distance",
+                   "the series' MiniRocket features are far from the real class's"),)  # fmt: skip
     out = []
     for name, threshold, setting, advice in specs:
         value, reference = fid[name], hold[name]
