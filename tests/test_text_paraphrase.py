@@ -90,6 +90,8 @@ def test_clean_strips_prefixes_and_rejects_copies() -> None:
     assert para.clean("Here is the paraphrased review:\n Great  tea.", "x") == "Great tea."
     assert para.clean("  ", "x") is None
     assert para.clean("great TEA.", "Great  tea.") is None
+    assert para.clean("The review discusses the tea.", "x") is None
+    assert para.clean("The reviewers' tea is great.", "x") == "The reviewers' tea is great."
 
 
 @pytest.mark.slow
@@ -99,8 +101,9 @@ def test_paraphrases_three_reviews_offline(monkeypatch) -> None:
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     texts = REVIEWS[:3]
     a = para.paraphrase(texts, seed=3, max_new_tokens=40)
-    assert all(isinstance(t, str) and t.strip() for t in a), a
-    assert all(t != s for t, s in zip(a, texts, strict=True))
+    kept = [(t, s) for t, s in zip(a, texts, strict=True) if t is not None]  # None: dropped
+    assert kept, a
+    assert all(t.strip() and t != s for t, s in kept), a
     assert para.paraphrase(texts, seed=3, max_new_tokens=40) == a  # same seed, same texts
     assert para.paraphrase(texts, seed=3, temperature=0.0, max_new_tokens=40) == para.paraphrase(
         texts, seed=4, temperature=0.0, max_new_tokens=40

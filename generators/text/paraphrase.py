@@ -55,6 +55,12 @@ _PREFIX = re.compile(
     re.IGNORECASE,
 )
 _SPACE = re.compile(r"\s+")
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+#: a description of the review instead of a paraphrase (a 135M model often answers so)
+_META = re.compile(
+    r"^(?:the|this|in this|in the) (?:review|reviewer|sentence|text|paraphrase|customer)\b",
+    re.IGNORECASE,
+)
 
 
 def gguf_path() -> Path:
@@ -100,16 +106,25 @@ def load_model(*, verify: bool = True) -> tuple[Any, Any]:
                 raise InputError(f"{path} has sha256 {got}, expected {GGUF_SHA256} ({PACKAGE})")
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
+            from transformers import modeling_gguf_pytorch_utils as gguf_utils
             from transformers.utils import logging as hf_logging
 
-            hf_logging.disable_progress_bar()  # the de-quantising bar, on every load
             folder, name = str(path.parent), path.name
             started = time.perf_counter()
-            with limited_threads(DEFAULT_THREADS):
-                tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-                model = AutoModelForCausalLM.from_pretrained(
-                    folder, gguf_file=name, dtype=torch.float32, local_files_only=True
-                )
+            bar = gguf_utils.tqdm  # a bare tqdm bar on every load: silenced while loading
+            gguf_utils.tqdm = lambda items, **kwargs: items
+            bars = hf_logging.is_progress_bar_enabled()
+            hf_logging.disable_progress_bar()
+            try:
+                with limited_threads(DEFAULT_THREADS):
+                    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+                    model = AutoModelForCausalLM.from_pretrained(
+                        folder, gguf_file=name, dtype=torch.float32, local_files_only=True
+                    )
+            finally:
+                gguf_utils.tqdm = bar
+                if bars:
+                    hf_logging.enable_progress_bar()
             model.eval()
             log.info("paraphrase: loaded %s in %.1f s", MODEL_NAME, time.perf_counter() - started)
             _MODELS[str(path)] = (tokenizer, model)
@@ -118,11 +133,16 @@ def load_model(*, verify: bool = True) -> tuple[Any, Any]:
 
 def clean(text: str, source: str) -> str | None:
     """The generated text without a leading 'Paraphrase:' and quotes, on one line; None
-    when nothing is left or it repeats the source (ignoring case and spacing)."""
+    when nothing is left, it repeats the source (ignoring case and spacing) or it talks
+    about the review ("The review discusses ...") instead of rewriting it."""
     text = _SPACE.sub(" ", _PREFIX.sub("", text)).strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         text = text[1:-1].strip()
-    if not text or text.casefold() == _SPACE.sub(" ", source).strip().casefold():
+    if (
+        not text
+        or _META.match(text)
+        or text.casefold() == _SPACE.sub(" ", source).strip().casefold()
+    ):
         return None
     return text
 
@@ -154,7 +174,8 @@ def paraphrase(
     out: list[str | None] = []
     with limited_threads(threads), torch.inference_mode():
         for i, text in enumerate(texts):
-            messages = [{"role": "user", "content": PROMPT.format(text=text)}]
+            prompt = PROMPT.format(text=_SPACE.sub(" ", _BREAK.sub(" ", text)).strip())
+            messages = [{"role": "user", "content": prompt}]
             enc = tokenizer.apply_chat_template(
                 messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
             )
