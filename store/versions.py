@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from equipoise.dataspec import InputError
+from equipoise.dataspec.hashing import sha256_file
 from equipoise.dataspec.naming import safe_name
 
 DATA_FILES = ("train.parquet", "provenance.parquet")
@@ -86,14 +87,6 @@ def _looks_like_dataset(folder: Path) -> bool:
 
 def _visible(folder: Path) -> list[Path]:
     return [p for p in folder.iterdir() if not p.name.startswith(".")]
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @contextlib.contextmanager

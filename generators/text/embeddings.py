@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from equipoise.dataspec import InputError
+from equipoise.dataspec.hashing import sha256_file
 from equipoise.dataspec.threads import limited_threads
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -49,14 +50,6 @@ def model_id() -> str:
     return f"{MODEL_NAME}@sha256:{WEIGHTS_SHA256}"
 
 
-def file_sha256(path: Path, block: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(block):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 _MODELS: dict[tuple[int, bool], Any] = {}
 _LOCK = threading.Lock()
 
@@ -67,7 +60,7 @@ def _load(max_seq_length: int, verify: bool) -> Any:
         if key not in _MODELS:
             folder = model_dir()
             if verify:
-                got = file_sha256(folder / "model.safetensors")
+                got = sha256_file(folder / "model.safetensors")
                 if got != WEIGHTS_SHA256:
                     raise InputError(
                         f"{folder / 'model.safetensors'} has sha256 {got}, "

@@ -20,7 +20,6 @@ or repeats its source is dropped (returned as None), never padded with a copy.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import logging
 import re
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from equipoise.dataspec import InputError
+from equipoise.dataspec.hashing import sha256_file
 from equipoise.dataspec.seeding import derive_seed
 from equipoise.dataspec.threads import DEFAULT_THREADS, limited_threads
 
@@ -85,14 +85,6 @@ def model_id() -> str:
     return f"{MODEL_NAME}@sha256:{GGUF_SHA256}"
 
 
-def file_sha256(path: Path, block: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(block):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 _MODELS: dict[str, tuple[Any, Any]] = {}
 _LOCK = threading.Lock()
 
@@ -102,7 +94,7 @@ def load_model(*, verify: bool = True) -> tuple[Any, Any]:
     path = gguf_path()
     with _LOCK:
         if str(path) not in _MODELS:
-            if verify and (got := file_sha256(path)) != GGUF_SHA256:
+            if verify and (got := sha256_file(path)) != GGUF_SHA256:
                 raise InputError(f"{path} has sha256 {got}, expected {GGUF_SHA256} ({PACKAGE})")
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
