@@ -70,3 +70,30 @@ class ValidationReport:
                 "timings_s": self.timings,
             }
         )
+
+
+def per_class_report(
+    *,
+    settings: Any,
+    keep: np.ndarray,
+    checks: list[CheckResult],
+    schema: dict[str, Any],
+    classes: dict[Any, dict[str, Any]],
+    notes: list[str],
+    timings: dict[str, float],
+    unit: str,
+    checks_run: str,
+    closest_pairs: list[tuple[int, int, float, float]] | None = None,
+) -> ValidationReport:
+    """The report of a per-class validation (images, series, text): a class of which no
+    synthetic `unit` survived `checks_run` is a failure of its own."""
+    extra = [
+        f"rows.kept: class {c!r}: no synthetic {unit} survived {checks_run}"
+        for c, info in classes.items()
+        if info["rows"]["kept"] == 0
+    ]
+    return ValidationReport(
+        settings=settings, keep=keep, checks=checks, schema=schema, classes=classes,
+        notes=notes, timings={k: round(v, 3) for k, v in timings.items()},
+        extra_failures=extra, closest_pairs=closest_pairs or [],
+    )  # fmt: skip

@@ -22,7 +22,7 @@ from equipoise.validation.images.memorisation import (
 from equipoise.validation.images.settings import ImageValidationSettings
 from equipoise.validation.images.table_suite import IMAGE_TABLE, image_sizes
 from equipoise.validation.memorisation import closest_pairs, near_copy_checks
-from equipoise.validation.report import ValidationReport
+from equipoise.validation.report import ValidationReport, per_class_report
 from equipoise.validation.results import CheckResult, meets
 from equipoise.validation.sample_suite import run_sample_suites
 from equipoise.validation.sampling import capped, sample_note
@@ -144,25 +144,14 @@ def validate_images(
             "leakage": mem,
         }
     timings["per_class"] = time.perf_counter() - t
-    extra = [
-        f"rows.kept: class {c!r}: no synthetic image survived the schema and leakage checks"
-        for c, info in classes.items()
-        if info["rows"]["kept"] == 0
-    ]
     pairs = closest_pairs(near_syn.ratio, near_syn.pixel_index, near_syn.pixel_distance)
     timings["total"] = time.perf_counter() - started
-    schema_info = suite.to_dict() | {"real_training_images": real_suite.to_dict()}
-    return ValidationReport(
-        settings=settings,
-        keep=keep,
-        checks=checks,
-        schema=schema_info,
-        classes=classes,
-        notes=notes,
-        timings={k: round(v, 3) for k, v in timings.items()},
-        extra_failures=extra,
-        closest_pairs=pairs,
-    )
+    return per_class_report(
+        settings=settings, keep=keep, checks=checks,
+        schema=suite.to_dict() | {"real_training_images": real_suite.to_dict()},
+        classes=classes, notes=notes, timings=timings, unit="image",
+        checks_run="the schema and leakage checks", closest_pairs=pairs,
+    )  # fmt: skip
 
 
 def _subset(near: Nearest, rows: np.ndarray) -> Nearest:

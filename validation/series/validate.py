@@ -21,7 +21,7 @@ from equipoise.validation.memorisation import (
     nearest_with_ratio,
     relative_median,
 )
-from equipoise.validation.report import ValidationReport
+from equipoise.validation.report import ValidationReport, per_class_report
 from equipoise.validation.results import CheckResult, meets
 from equipoise.validation.sample_suite import SampleTable, run_sample_suites
 from equipoise.validation.sampling import capped, sample_note
@@ -195,23 +195,14 @@ def validate_series(
             "leakage": mem,
         }  # fmt: skip
     timings["per_class"] = time.perf_counter() - t
-    extra = [
-        f"rows.kept: class {c!r}: no synthetic series survived the schema, leakage and label checks"
-        for c, info in classes.items()
-        if info["rows"]["kept"] == 0
-    ]
     timings["total"] = time.perf_counter() - started
-    return ValidationReport(
-        settings=settings,
-        keep=keep,
-        checks=checks,
+    return per_class_report(
+        settings=settings, keep=keep, checks=checks,
         schema=suite.to_dict() | {"real_training_series": real_suite.to_dict()},
-        classes=classes,
-        notes=notes,
-        timings={k: round(v, 3) for k, v in timings.items()},
-        extra_failures=extra,
+        classes=classes, notes=notes, timings=timings, unit="series",
+        checks_run="the schema, leakage and label checks",
         closest_pairs=closest_pairs(syn_ratio, syn_index, syn_dist),
-    )
+    )  # fmt: skip
 
 
 def _fidelity(

@@ -16,7 +16,7 @@ from equipoise.dataspec.seeding import derive_seed
 from equipoise.dataspec.text import TextSchema
 from equipoise.validation.label_filter import LabelFilter
 from equipoise.validation.memorisation import median, near_copy_checks
-from equipoise.validation.report import ValidationReport
+from equipoise.validation.report import ValidationReport, per_class_report
 from equipoise.validation.results import CheckResult, meets
 from equipoise.validation.sample_suite import run_sample_suites
 from equipoise.validation.text.features import (
@@ -213,20 +213,10 @@ def validate_text(
             "diversity": div,
         }  # fmt: skip
     timings["per_class"] = time.perf_counter() - t
-    extra = [
-        f"rows.kept: class {c!r}: no synthetic text survived the schema, leakage, meaning and "
-        "label checks"
-        for c, info in classes.items()
-        if info["rows"]["kept"] == 0
-    ]
     timings["total"] = time.perf_counter() - started
-    return ValidationReport(
-        settings=settings,
-        keep=keep,
-        checks=checks,
+    return per_class_report(
+        settings=settings, keep=keep, checks=checks,
         schema=suite.to_dict() | {"real_training_texts": real_suite.to_dict()},
-        classes=classes,
-        notes=notes,
-        timings={k: round(v, 3) for k, v in timings.items()},
-        extra_failures=extra,
-    )
+        classes=classes, notes=notes, timings=timings, unit="text",
+        checks_run="the schema, leakage, meaning and label checks",
+    )  # fmt: skip
