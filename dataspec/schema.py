@@ -216,7 +216,7 @@ class TableSchema:
 def infer_schema(
     df: pd.DataFrame, label: str, *, categorical: tuple[str, ...] | list[str] = ()
 ) -> TableSchema:
-    """Infer column kinds once. `categorical` forces numeric-looking columns to categories.
+    """Infer column kinds once. `categorical` forces columns (numbers, dates) to categories.
 
     Raises InputError for what equipoise cannot model: durations, text that looks
     like dates but is not in one ISO format, all-missing columns, a missing label
