@@ -28,6 +28,8 @@ ISO_FORMATS = {
     "%Y-%m-%d %H:%M:%S": "s",
     "%Y-%m-%dT%H:%M:%S": "s",
     "%Y-%m-%dT%H:%M:%SZ": "s",
+    "%Y-%m-%d %H:%M:%S.%f": "us",  # six digits, as pandas and Python write them
+    "%Y-%m-%dT%H:%M:%S.%f": "us",
     "%Y-%m-%d %H:%M": "min",
     "%Y-%m-%dT%H:%M": "min",
 }

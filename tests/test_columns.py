@@ -47,6 +47,7 @@ def test_datetime_columns_are_a_kind_with_format_resolution_and_range():
             "dt": pd.to_datetime(
                 ["2020-01-01 10:00", "2020-01-02 11:00", "2020-01-03 00:00", None]
             ),
+            "us": ["2020-01-01 10:00:00.123456", "2020-01-01 10:00:00.000001", None, None],
             "tz": pd.date_range("2021-03-27", periods=4, freq="D", tz="Europe/Paris"),
             "y": [0, 1, 0, 1],
         }
@@ -57,10 +58,12 @@ def test_datetime_columns_are_a_kind_with_format_resolution_and_range():
     assert (day.datetime_format, day.resolution, day.dtype) == ("%Y-%m-%d", "D", "object")
     assert (stamp.datetime_format, stamp.resolution) == ("%Y-%m-%dT%H:%M:%S", "s")
     assert (dt.datetime_format, dt.resolution, dt.dtype) == (None, "min", "datetime64[ns]")
+    us = schema.column("us")
+    assert (us.datetime_format, us.resolution) == ("%Y-%m-%d %H:%M:%S.%f", "us")
     assert tz.resolution == "D" and tz.dtype == "datetime64[ns, Europe/Paris]"
     assert day.minimum == pd.Timestamp("2020-01-05").timestamp()
     assert day.maximum == pd.Timestamp("2021-12-31").timestamp()
-    assert schema.numeric == [day, stamp, dt, tz] and schema.discrete == []
+    assert schema.numeric == [day, stamp, dt, us, tz] and schema.discrete == []
     again = type(schema).from_dict(json.loads(json.dumps(schema.to_dict())))
     assert again == schema
 
