@@ -11,7 +11,9 @@ encoded for models, and decoded back to the real columns' dtypes.
 * `ModelFrameCodec`: a NaN-free frame for CTGAN / SDV, with categories as strings
   and a discrete missing-indicator per nullable numeric.
 
-Both are fitted on the training split only.
+Both are fitted on the training split only. Datetime columns are numbers to both
+(seconds since 1970, through `ColumnSpec.numbers`); decoding gives them back in the
+input's dtype (`TableSchema.conform`).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ class MixedEncoder:
     def fit(self, X: pd.DataFrame) -> MixedEncoder:
         numeric = [c.name for c in self.schema.numeric]
         self.numeric_ = numeric
-        values = X[numeric].astype("float64").to_numpy() if numeric else np.zeros((len(X), 0))
+        values = self.schema.numbers(X).to_numpy() if numeric else np.zeros((len(X), 0))
         with np.errstate(all="ignore"):
             self.median_ = np.nan_to_num(np.nanmedian(values, axis=0)) if numeric else values[0]
             filled = np.where(np.isnan(values), self.median_, values)
@@ -80,7 +82,7 @@ class MixedEncoder:
         n = len(X)
         blocks = []
         if self.numeric_:
-            values = X[self.numeric_].astype("float64").to_numpy()
+            values = self.schema.numbers(X).to_numpy()
             filled = np.where(np.isnan(values), self.median_, values)
             blocks.append((filled - self.mean_) / self.scale_)
         if self.indicated_:
@@ -139,11 +141,10 @@ class ModelFrameCodec:
 
     def fit(self, X: pd.DataFrame) -> ModelFrameCodec:
         self.indicated_ = [c.name for c in self.schema.numeric if c.nullable]
+        numeric = self.schema.numbers(X)
         self.median_ = {
-            name: float(np.nan_to_num(X[name].astype("float64").median()))
-            for name in self.indicated_
+            name: float(np.nan_to_num(numeric[name].median())) for name in self.indicated_
         }
-        numeric = X[[c.name for c in self.schema.numeric]].astype("float64")
         self.range_ = {name: (numeric[name].min(), numeric[name].max()) for name in numeric}
         return self
 
@@ -160,7 +161,7 @@ class ModelFrameCodec:
         for spec in self.schema.columns:
             s = X[spec.name].reset_index(drop=True)
             if spec.is_numeric:
-                out[spec.name] = s.astype("float64").fillna(self.median_.get(spec.name, 0.0))
+                out[spec.name] = spec.numbers(s).fillna(self.median_.get(spec.name, 0.0))
             else:
                 out[spec.name] = _category_strings(s)
         for name in self.indicated_:

@@ -1,9 +1,15 @@
-"""The one schema object: which columns are numeric, categorical or boolean, their
-dtypes, null policy and categories, and which column is the label. Inferred once,
-used by every later step (encoding, generators, validation, publish)."""
+"""The one schema object: which columns are numeric, datetime, categorical or boolean,
+their dtypes, null policy and categories, and which column is the label. Inferred once,
+used by every later step (encoding, generators, validation, publish).
+
+Datetime columns (datetime64, or text in one strict ISO-8601 format) are numbers to
+every model: `ColumnSpec.numbers` gives seconds since 1970 (the one conversion), and
+`conform` turns numbers back into the input's dtype and format, rounded to the input's
+resolution (a date-only column gives dates)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -15,10 +21,25 @@ import pandas as pd
 from equipoise.dataspec.errors import GenerationError, InputError
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
+#: ISO-8601 text formats read as datetimes (a column's every value must round-trip),
+#: with the resolution its synthetic values are rounded to
+ISO_FORMATS = {
+    "%Y-%m-%d": "D",
+    "%Y-%m-%d %H:%M:%S": "s",
+    "%Y-%m-%dT%H:%M:%S": "s",
+    "%Y-%m-%dT%H:%M:%SZ": "s",
+    "%Y-%m-%d %H:%M:%S.%f": "us",  # six digits, as pandas and Python write them
+    "%Y-%m-%dT%H:%M:%S.%f": "us",
+    "%Y-%m-%d %H:%M": "min",
+    "%Y-%m-%dT%H:%M": "min",
+}
+_EPOCH = pd.Timestamp("1970-01-01")
+_SECOND = pd.Timedelta(seconds=1)
 
 
 class ColumnKind(StrEnum):
     NUMERIC = "numeric"
+    DATETIME = "datetime"
     CATEGORICAL = "categorical"
     BOOLEAN = "boolean"
 
@@ -32,13 +53,48 @@ class ColumnSpec:
     dtype: str
     nullable: bool
     integer: bool = False
-    minimum: float | None = None
+    minimum: float | None = None  # datetime columns: seconds since 1970
     maximum: float | None = None
     categories: tuple[Any, ...] = ()
+    #: datetime columns held as text: their strftime format (None: a datetime64 dtype)
+    datetime_format: str | None = None
+    #: datetime columns: the pandas frequency the real values sit on ("D" for dates)
+    resolution: str | None = None
 
     @property
     def is_numeric(self) -> bool:
-        return self.kind is ColumnKind.NUMERIC
+        """Whether models see the column as a number (numeric and datetime columns)."""
+        return self.kind in (ColumnKind.NUMERIC, ColumnKind.DATETIME)
+
+    def numbers(self, s: pd.Series) -> pd.Series:
+        """The column as float64, the one conversion every model and encoder uses:
+        datetimes become seconds since 1970 (wall-clock time for time-zone-aware ones),
+        missing values NaN. Numbers pass through, so it can be applied twice."""
+        if self.kind is not ColumnKind.DATETIME or pd.api.types.is_numeric_dtype(s):
+            return s.astype("float64")
+        return (self.datetimes(s) - _EPOCH) / _SECOND
+
+    def datetimes(self, s: pd.Series) -> pd.Series:
+        """A datetime column (text in its format, or datetime64) as naive datetime64."""
+        if self.datetime_format is not None and not pd.api.types.is_datetime64_any_dtype(s):
+            return pd.to_datetime(s, format=self.datetime_format, errors="coerce")
+        values = pd.to_datetime(s, errors="coerce")
+        return values.dt.tz_localize(None) if values.dt.tz is not None else values
+
+    def from_numbers(self, seconds: pd.Series) -> pd.Series:
+        """Seconds since 1970 back in the column's dtype (text in its format), rounded
+        to its resolution."""
+        values = pd.to_datetime(pd.Series(seconds, dtype="float64") * 1e9, unit="ns")
+        if self.resolution:
+            values = values.dt.round(self.resolution)
+        if self.datetime_format is not None:
+            text = values.dt.strftime(self.datetime_format).astype(object)
+            return text.where(values.notna(), np.nan).astype(self.dtype)
+        tz = getattr(pd.api.types.pandas_dtype(self.dtype), "tz", None)
+        if tz is not None:
+            summer = np.zeros(len(values), dtype=bool)  # ambiguous wall times: standard time
+            values = values.dt.tz_localize(tz, ambiguous=summer, nonexistent="shift_forward")
+        return values.astype(self.dtype)
 
 
 @dataclass(frozen=True)
@@ -65,12 +121,17 @@ class TableSchema:
 
     @property
     def numeric(self) -> list[ColumnSpec]:
-        return [c for c in self.columns if c.kind is ColumnKind.NUMERIC]
+        """Numeric and datetime columns: the ones a model sees as numbers."""
+        return [c for c in self.columns if c.is_numeric]
 
     @property
     def discrete(self) -> list[ColumnSpec]:
         """Categorical and boolean columns: the ones a model treats as categories."""
-        return [c for c in self.columns if c.kind is not ColumnKind.NUMERIC]
+        return [c for c in self.columns if not c.is_numeric]
+
+    @property
+    def datetime(self) -> list[ColumnSpec]:
+        return [c for c in self.columns if c.kind is ColumnKind.DATETIME]
 
     def column(self, name: str) -> ColumnSpec:
         return self._by_name[name]
@@ -83,6 +144,20 @@ class TableSchema:
         df = X.reset_index(drop=True).copy()
         df[self.label] = pd.Series(y).reset_index(drop=True).to_numpy()
         return df[list(self.column_order)]
+
+    def numbers(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The numeric columns (datetimes as seconds) as a float64 frame."""
+        return pd.DataFrame({c.name: c.numbers(X[c.name]) for c in self.numeric}, index=X.index)
+
+    def with_numbers(self, X: pd.DataFrame) -> pd.DataFrame:
+        """`X` with its datetime columns as seconds since 1970 (for numeric statistics)."""
+        return X.assign(**{c.name: c.numbers(X[c.name]) for c in self.datetime})
+
+    def with_datetimes(self, X: pd.DataFrame) -> pd.DataFrame:
+        """`X` with its datetime columns held as text parsed to datetime64."""
+        return X.assign(
+            **{c.name: c.datetimes(X[c.name]) for c in self.datetime if c.datetime_format}
+        )
 
     def conform(self, X: pd.DataFrame) -> pd.DataFrame:
         """Cast model output back to the real columns' dtypes and category values.
@@ -99,7 +174,8 @@ class TableSchema:
     def conform_labels(self, y: Any) -> pd.Series:
         lookup = {str(v): v for v in self.classes}
         values = [lookup.get(str(v), v) for v in pd.Series(y).tolist()]
-        return pd.Series(values, dtype=self.label_dtype, name=self.label)
+        dtype = pd.CategoricalDtype(self.classes) if self.label_dtype == "category" else None
+        return pd.Series(values, dtype=dtype or self.label_dtype, name=self.label)
 
     # --- (de)serialisation ---------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -142,10 +218,11 @@ class TableSchema:
 def infer_schema(
     df: pd.DataFrame, label: str, *, categorical: tuple[str, ...] | list[str] = ()
 ) -> TableSchema:
-    """Infer column kinds once. `categorical` forces numeric-looking columns to categories.
+    """Infer column kinds once. `categorical` forces columns (numbers, dates) to categories.
 
-    Raises InputError for what equipoise cannot model: datetimes, all-missing
-    columns, a missing label column, fewer than two classes.
+    Raises InputError for what equipoise cannot model: durations, text that looks
+    like dates but is not in one ISO format, all-missing columns, a missing label
+    column, fewer than two classes.
     """
     require_label(df, label)
     unknown = [c for c in categorical if c not in df.columns]
@@ -202,8 +279,13 @@ def _infer_column(s: pd.Series, name: str, *, force_categorical: bool) -> Column
     dtype = str(s.dtype)
     nullable = n_missing > 0
     non_null = s.dropna()
-    if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_timedelta64_dtype(s):
-        raise _datetime_error(name)
+    if pd.api.types.is_timedelta64_dtype(s):
+        raise InputError(
+            f"column {name!r} holds durations, which equipoise does not model; convert it "
+            f"to a number (e.g. seconds) or drop it (data.drop_columns: [{name}])"
+        )
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return _datetime_column(s, name, None, _resolution(s))
     if pd.api.types.is_bool_dtype(s):
         return ColumnSpec(name, ColumnKind.BOOLEAN, dtype, nullable, categories=(False, True))
     if pd.api.types.is_numeric_dtype(s) and not force_categorical:
@@ -227,12 +309,62 @@ def _infer_column(s: pd.Series, name: str, *, force_categorical: bool) -> Column
     else:
         categories = tuple(sorted(pd.unique(non_null), key=_sort_key))
         sample = [v for v in categories[:50] if isinstance(v, str)]
-        if sample and sum(bool(_ISO_DATE.match(v)) for v in sample) > 0.8 * len(sample):
-            raise _datetime_error(name)
+        if (
+            not force_categorical
+            and sample
+            and sum(bool(_ISO_DATE.match(v)) for v in sample) > 0.8 * len(sample)
+        ):
+            return _iso_text_column(s, name, categories)
     return ColumnSpec(name, ColumnKind.CATEGORICAL, dtype, nullable, categories=categories)
 
 
+def _datetime_column(
+    s: pd.Series, name: str, datetime_format: str | None, resolution: str | None
+) -> ColumnSpec:
+    spec = ColumnSpec(
+        name,
+        ColumnKind.DATETIME,
+        str(s.dtype),
+        bool(s.isna().any()),
+        datetime_format=datetime_format,
+        resolution=resolution,
+    )
+    seconds = spec.numbers(s).dropna()
+    return dataclasses.replace(spec, minimum=float(seconds.min()), maximum=float(seconds.max()))
+
+
+def _iso_text_column(s: pd.Series, name: str, values: tuple[Any, ...]) -> ColumnSpec:
+    """Text whose every value round-trips through one ISO format: a datetime column."""
+    text = pd.Series([v for v in values if isinstance(v, str)], dtype=object)
+    if len(text) == len(values):
+        for fmt, resolution in ISO_FORMATS.items():
+            parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+            if parsed.notna().all() and (parsed.dt.strftime(fmt) == text).all():
+                return _datetime_column(s, name, fmt, resolution)
+    odd = next(
+        (v for v in values if not isinstance(v, str) or not _ISO_DATE.fullmatch(v)), values[0]
+    )
+    raise InputError(
+        f"column {name!r} looks like dates but its values are not all in one ISO-8601 "
+        f"format (e.g. {odd!r}); write them all as YYYY-MM-DD or YYYY-MM-DD HH:MM:SS "
+        f"(blanks for unknown), or drop it (data.drop_columns: [{name}])"
+    )
+
+
+def _resolution(s: pd.Series) -> str | None:
+    """The coarsest of day, minute, second, millisecond that every value sits on."""
+    values = pd.to_datetime(s.dropna())
+    if values.dt.tz is not None:
+        values = values.dt.tz_localize(None)
+    for freq in ("D", "min", "s", "ms"):
+        if (values.dt.floor(freq) == values).all():
+            return freq
+    return None
+
+
 def _conform_column(s: pd.Series, spec: ColumnSpec) -> pd.Series:
+    if spec.kind is ColumnKind.DATETIME:
+        return spec.from_numbers(spec.numbers(s))
     if spec.kind is ColumnKind.NUMERIC:
         values = pd.to_numeric(s, errors="coerce").astype("float64")
         if spec.integer:
@@ -262,13 +394,6 @@ def _is_numpy_integer(dtype: str) -> bool:
         return np.dtype(dtype).kind in "iu"
     except TypeError:  # pandas extension dtypes such as Int64 hold NaN
         return False
-
-
-def _datetime_error(name: str) -> InputError:
-    return InputError(
-        f"column {name!r} holds dates or times, which equipoise does not model yet; "
-        f"drop it (data.drop_columns: [{name}]) or convert it to a number first"
-    )
 
 
 def _is_missing(v: Any) -> bool:

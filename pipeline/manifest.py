@@ -3,6 +3,8 @@ the same keys for every modality, plus the modality's extras."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import platform
 import subprocess
 from datetime import UTC, datetime
@@ -19,6 +21,9 @@ from equipoise.pipeline.candidates import Candidate
 from equipoise.pipeline.config import JobConfig
 from equipoise.pipeline.modality import Modality, Prepared, Written
 from equipoise.validation.gate import GateDecision, Leaderboard
+
+#: category values a column lists in the manifest (the rest: a count and a hash)
+MAX_LEVELS = 20
 
 
 def build_manifest(
@@ -45,7 +50,7 @@ def build_manifest(
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "seed": job.seed,
         "config": job.model_dump(mode="json", by_alias=True),
-        "schema": data.schema.to_dict(),
+        "schema": capped_levels(data.schema.to_dict()),
         "rows": {
             "real_input": sum(data.input_counts.values()),
             **modality.rows_extras(data),
@@ -85,6 +90,25 @@ def build_manifest(
         "git_commit": git_commit(),
         "prefect_flow_run_id": flow_run_id,
     }
+
+
+def capped_levels(schema: dict[str, Any], limit: int = MAX_LEVELS) -> dict[str, Any]:
+    """The schema with each column's category list cut to its first `limit` values, plus
+    the count and a SHA-256 of the whole list (as JSON), so a 5,000-level column does not
+    fill the manifest yet a changed list still shows."""
+    columns = []
+    for column in schema.get("columns", []):
+        levels = column.get("categories") if isinstance(column, dict) else None
+        if isinstance(levels, list) and len(levels) > limit:
+            digest = hashlib.sha256(json.dumps(levels, default=str).encode()).hexdigest()
+            column = {
+                **column,
+                "categories": levels[:limit],
+                "categories_count": len(levels),
+                "categories_sha256": digest,
+            }
+        columns.append(column)
+    return {**schema, "columns": columns} if "columns" in schema else schema
 
 
 def keyed(counts: dict[Any, int]) -> dict[str, int]:

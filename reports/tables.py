@@ -7,15 +7,15 @@ import numpy as np
 import pandas as pd
 
 from equipoise.dataspec.encoding import MixedEncoder
-from equipoise.dataspec.schema import TableSchema
+from equipoise.dataspec.schema import ColumnSpec, TableSchema
 from equipoise.reports.figures import HOLDOUT, REAL, SYNTHETIC, png, pyplot
 
 
-def _difference(real: pd.Series, syn: pd.Series, numeric: bool) -> float:
-    if numeric:
+def _difference(real: pd.Series, syn: pd.Series, col: ColumnSpec) -> float:
+    if col.is_numeric:
         from scipy.stats import ks_2samp
 
-        a, b = real.dropna().astype(float), syn.dropna().astype(float)
+        a, b = col.numbers(real).dropna(), col.numbers(syn).dropna()
         return float(ks_2samp(a, b).statistic) if len(a) and len(b) else 0.0
     p = real.astype(str).value_counts(normalize=True)
     q = syn.astype(str).value_counts(normalize=True)
@@ -40,14 +40,14 @@ def marginals(
             continue
         scored = sorted(
             schema.columns,
-            key=lambda c: -_difference(real[c.name], syn[c.name], c.is_numeric),
+            key=lambda c: -_difference(real[c.name], syn[c.name], c),
         )[:top]
         fig, axes = plt.subplots(1, len(scored), figsize=(3.2 * len(scored), 2.4), squeeze=False)
         for ax, col in zip(axes[0], scored, strict=True):
-            diff = _difference(real[col.name], syn[col.name], col.is_numeric)
+            diff = _difference(real[col.name], syn[col.name], col)
             if col.is_numeric:
-                a = real[col.name].dropna().astype(float)
-                b = syn[col.name].dropna().astype(float)
+                a = col.numbers(real[col.name]).dropna()
+                b = col.numbers(syn[col.name]).dropna()
                 bins = np.histogram_bin_edges(np.r_[a, b], bins=20)
                 ax.hist(a, bins, density=True, alpha=0.55, color=REAL, label="real train")
                 ax.hist(b, bins, density=True, alpha=0.55, color=SYNTHETIC, label="synthetic")
@@ -74,7 +74,7 @@ def correlation_difference(
     if len(names) < 2 or len(real) < 3 or len(synthetic) < 3:
         return None
     plt = pyplot()
-    diff = (real[names].astype(float).corr() - synthetic[names].astype(float).corr()).fillna(0)
+    diff = (schema.numbers(real).corr() - schema.numbers(synthetic).corr()).fillna(0)
     size = min(9.0, 1.5 + 0.35 * len(names))
     fig, ax = plt.subplots(figsize=(size, size * 0.85))
     image = ax.imshow(diff.to_numpy(), cmap="RdBu_r", vmin=-1, vmax=1)

@@ -47,6 +47,14 @@ def _with_rare(frame: pd.DataFrame, rows: int) -> pd.DataFrame:
     return pd.concat([frame, frame.head(rows).assign(Status="rare")], ignore_index=True)
 
 
+def _odd_dates(n: int) -> list[str]:
+    return ["soon" if i % 10 == 0 else f"2024-01-{1 + i % 28:02d}" for i in range(n)]
+
+
+def _notes(n: int) -> list[str]:
+    return [f"the customer called us on day {i} again" for i in range(n)]
+
+
 def _nan_labels(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     frame.loc[:4, "Status"] = np.nan
@@ -131,8 +139,17 @@ CASES: list[tuple[str, Setup, str]] = [
      "column 'Empty' is empty"),
     ("infinite values", lambda t, f: _data(t, f.assign(Income=np.inf)),
      "column 'Income' holds infinite values"),
-    ("date column", lambda t, f: _data(t, f.assign(When="2024-01-31")),
-     "column 'When' holds dates or times"),
+    ("dates not in one ISO format", lambda t, f: _data(t, f.assign(When=_odd_dates(len(f)))),
+     "column 'When' looks like dates but its values are not all in one ISO-8601 format"),
+    ("duplicate csv header", lambda t, f: _file(t, "d.csv", b"Age,Age,Status\n1,2,a\n3,4,b\n"),
+     "repeats the column names ['Age']"),
+    ("identifier column", lambda t, f: _data(t, f.assign(Id=[f"C{i:05d}" for i in range(len(f))])),
+     "column 'Id' looks like an identifier (500 distinct values in 500 rows)"),
+    ("free-text column", lambda t, f: _data(t, f.assign(Note=_notes(len(f)))),
+     "column 'Note' holds free text"),
+    ("numbers as text, all distinct",
+     lambda t, f: _data(t, f.assign(Cost=[f"${i},{i % 1000:03d}" for i in range(len(f))])),
+     "column 'Cost' holds numbers written as text"),
     ("missing labels refused", lambda t, f: _data(t, _nan_labels(f), "--set",
                                                    "data.label_nan=refuse"), "missing in 5 rows"),
     ("unknown drop column", lambda t, f: _data(t, f, "--set", "data.drop_columns=[Nope]"),

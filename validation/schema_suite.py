@@ -10,6 +10,7 @@ repaired and always fail. GX is imported here, lazily.
 
 from __future__ import annotations
 
+import html
 import os
 import time
 from dataclasses import dataclass, field
@@ -96,6 +97,7 @@ def derive_expectations(
             structural=True,
         )
     ]
+    X_train = schema.with_datetimes(X_train)  # dates held as text: checked as datetimes
     for spec in schema.columns:
         s = X_train[spec.name]
         out.append(
@@ -120,7 +122,21 @@ def derive_expectations(
                     structural=False,
                 )
             )
-        elif spec.kind is not ColumnKind.NUMERIC:
+        elif spec.kind is ColumnKind.DATETIME and len(values):
+            lo, hi = values.min(), values.max()
+            margin = settings.range_margin * (hi - lo)
+            out.append(
+                Expectation(
+                    "ExpectColumnValuesToBeBetween",
+                    {
+                        "column": spec.name,
+                        "min_value": (lo - margin).isoformat(),
+                        "max_value": (hi + margin).isoformat(),
+                    },
+                    structural=False,
+                )
+            )
+        elif not spec.is_numeric:
             domain = [jsonable(v) for v in pd.unique(values)]
             out.append(
                 Expectation(
@@ -152,8 +168,12 @@ def run_schema_suite(
     seed: int,
 ) -> SchemaResult:
     """Run the suite on `frame` (synthetic features joined with the label, in the input's
-    column order, RangeIndex) and collect per-expectation unexpected rows."""
+    column order, RangeIndex) and collect per-expectation unexpected rows.
+
+    GX writes column names into the Data Docs' HTML unescaped, so it is handed
+    HTML-escaped names (a column `<b>x</b>` then reads as itself in the page)."""
     started = time.perf_counter()
+    checked, expectations = _html_safe(schema.with_datetimes(frame), expectations)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
     import great_expectations.expectations as gxe
@@ -203,7 +223,7 @@ def run_schema_suite(
     }
     run_id = RunIdentifier(run_name=f"equipoise-seed-{seed}")
     validation = definition.run(
-        batch_parameters={"dataframe": frame}, result_format=result_format, run_id=run_id
+        batch_parameters={"dataframe": checked}, result_format=result_format, run_id=run_id
     )
 
     n = len(frame)
@@ -219,7 +239,7 @@ def run_schema_suite(
         rows = np.asarray(rows, dtype=np.int64) if rows is not None and error is None else None
         entry = {
             "expectation": res.expectation_config.type,
-            "column": spec.column,
+            "column": None if spec.column is None else html.unescape(spec.column),
             "structural": spec.structural,
             "unexpected_count": info.get("unexpected_count"),
             "observed": _observed(info),
@@ -228,7 +248,7 @@ def run_schema_suite(
         }
         out.failed.append(entry)
         if spec.gx_class == "ExpectColumnValuesToBeOfType":
-            typed_wrong.add(spec.column)
+            typed_wrong.add(entry["column"])
         if not spec.structural and rows is not None:
             out.drop[rows] = True
         # Keep the Data Docs small: the full index lists were needed only for dropping.
@@ -245,6 +265,30 @@ def run_schema_suite(
         out.data_docs = str(reports_dir / "index.html")
     out.seconds = time.perf_counter() - started
     return out
+
+
+def _html_safe(
+    frame: pd.DataFrame, expectations: list[Expectation]
+) -> tuple[pd.DataFrame, list[Expectation]]:
+    """The frame and suite with HTML-escaped column names (unchanged when none needs it)."""
+    if all(html.escape(str(c)) == str(c) for c in frame.columns):
+        return frame, expectations
+    safe = [
+        Expectation(
+            e.gx_class,
+            {
+                k: html.escape(v)
+                if k == "column"
+                else [html.escape(c) for c in v]
+                if k == "column_list"
+                else v
+                for k, v in e.kwargs.items()
+            },
+            e.structural,
+        )
+        for e in expectations
+    ]
+    return frame.rename(columns=lambda c: html.escape(str(c))), safe
 
 
 def _raised(res: Any) -> bool:

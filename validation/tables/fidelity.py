@@ -27,8 +27,10 @@ TOP_FEATURES = 5
 #: rows (real + synthetic) from which the detection classifier uses OpenMP threads
 _THREADED_ROWS = 20_000
 
+#: datetimes are compared as numbers (seconds since 1970, `TableSchema.with_numbers`)
 _SDTYPE = {
     ColumnKind.NUMERIC: "numerical",
+    ColumnKind.DATETIME: "numerical",
     ColumnKind.CATEGORICAL: "categorical",
     ColumnKind.BOOLEAN: "boolean",
 }
@@ -146,7 +148,12 @@ def _quality(
     report = QualityReport()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        report.generate({"rows": real}, {"rows": synthetic}, metadata, verbose=False)
+        report.generate(
+            {"rows": schema.with_numbers(real)},
+            {"rows": schema.with_numbers(synthetic)},
+            metadata,
+            verbose=False,
+        )
     properties = report.get_properties().set_index("Property")["Score"]
     shapes = _score(properties.get("Column Shapes"))
     trends = _score(properties.get("Column Pair Trends"))
