@@ -7,6 +7,8 @@ cannot."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -109,3 +111,17 @@ def test_gate_embed_model_trains_on_embedding_rows_and_tfidf_is_skipped(fine_foo
     assert {("none", "tfidf"), ("none", "embed"), ("embedding_smote", "embed")} <= trained
     (skip,) = board.skipped
     assert skip["model"] == "tfidf" and "embeddings" in skip["error"]
+
+
+def test_report_examples_show_the_source_and_the_cosine_of_an_embedding_row(fine_food_text, smote):
+    from types import SimpleNamespace
+
+    from equipoise.reports.text import examples
+
+    schema, (X_train, _), _ = fine_food_text
+    X, y = smote.sample({RARE: 2}, seed=0)
+    (block,) = examples(SimpleNamespace(X_train=X_train, schema=schema), (X, y))
+    (source, new), _ = block["pairs"]
+    assert source == X_train[schema.text][int(X[SOURCE][0])][:400]
+    assert new.startswith("(an embedding, no text)")
+    assert re.search(r"cosine [01]\.\d{3}$", new)
