@@ -76,8 +76,15 @@ def _load(max_seq_length: int, verify: bool) -> Any:
                         f"expected {WEIGHTS_SHA256} ({PACKAGE})"
                     )
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
 
-            model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+            bars = hf_logging.is_progress_bar_enabled()
+            hf_logging.disable_progress_bar()  # a bare "Loading weights" bar on every load
+            try:
+                model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+            finally:
+                if bars:
+                    hf_logging.enable_progress_bar()
             model.max_seq_length = max_seq_length
             model.eval()
             _MODELS[key] = model
