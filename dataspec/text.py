@@ -1,6 +1,8 @@
 """The text schema: a table with one text column and a label, plus any other columns
 that travel with a row. Generators that start from a real row copy its other columns
-and name it in the `SOURCE` column (the pipeline strips it before publishing)."""
+and name it in the `SOURCE` column (the pipeline strips it before publishing).
+`embedding_smote` makes rows without text: each holds its sentence embedding in the
+`EMBEDDING` column and a missing text."""
 
 from __future__ import annotations
 
@@ -14,6 +16,15 @@ from equipoise.dataspec.errors import GenerationError, InputError
 
 #: a synthetic row's source: its position in the training split (-1: none)
 SOURCE = "__source__"
+#: a synthetic row's sentence embedding (a float32 vector) when it has no text
+EMBEDDING = "__embedding__"
+
+
+def embedding_rows(X: pd.DataFrame) -> np.ndarray:
+    """True for each row that holds a vector in `EMBEDDING` (rows without text)."""
+    if EMBEDDING not in X.columns:
+        return np.zeros(len(X), dtype=bool)
+    return np.array([isinstance(v, np.ndarray | list | tuple) for v in X[EMBEDDING]], dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -41,7 +52,7 @@ class TextSchema:
             raise InputError(f"{what} lack the columns {missing}; pass the same columns")
         if len(X) != len(y):
             raise InputError(f"{what}: {len(X)} rows but {len(y)} labels; pass matching rows")
-        texts = X[self.text]
+        texts = X[self.text][~embedding_rows(X)]  # embedding rows have no text
         if texts.isna().any() or not texts.map(lambda t: isinstance(t, str)).all():
             raise InputError(
                 f"{what}: the text column {self.text!r} holds missing or non-text values"
@@ -55,12 +66,13 @@ class TextSchema:
 
     def conform(self, X: pd.DataFrame, y: Any) -> tuple[pd.DataFrame, pd.Series]:
         """Generator output checked against the schema (GenerationError if it does not fit);
-        the columns in input order, then `SOURCE` when the generator gave it."""
+        the columns in input order, then `SOURCE` and `EMBEDDING` when the generator
+        gave them."""
         try:
             self.check(X, y, what="generated rows")
         except InputError as err:
             raise GenerationError(err.message) from None
-        keep = [*self.columns, *([SOURCE] if SOURCE in X.columns else [])]
+        keep = [*self.columns, *(c for c in (SOURCE, EMBEDDING) if c in X.columns)]
         return X[keep].reset_index(drop=True), pd.Series(list(y), dtype=object)
 
     def to_dict(self) -> dict[str, Any]:

@@ -41,7 +41,8 @@ class Candidate:
             "role": "resampler" if isinstance(generator, Resampler) else "generator",
             "params": generator.params(),
         }
-        for attr, key in (("method_", "method"), ("match_rates_", "label_match_rate")):
+        for attr, key in (("method_", "method"), ("match_rates_", "label_match_rate"),
+                          ("embedding_model_", "embedding_model")):  # fmt: skip
             if hasattr(generator, attr):
                 value = getattr(generator, attr)
                 out[key] = (

@@ -196,7 +196,7 @@ def test_wordnet_lexicon_is_optional(tmp_path: Path) -> None:
 
 _EMBED_SCRIPT = """
 import json, sys, torch
-from equipoise.generators.text.embeddings import embed, model_id, SentenceEmbedder
+from equipoise.dataspec.embeddings import embed, model_id, SentenceEmbedder
 texts = json.loads(sys.argv[1])
 torch.set_num_threads(3)
 e1, hit1 = embed(texts, sys.argv[2], SentenceEmbedder(threads=1))
@@ -210,7 +210,7 @@ print(json.dumps({"shape": list(e1.shape), "dtype": str(e1.dtype), "hit1": hit1,
 
 
 def test_embeddings_offline_shape_and_cache(tmp_path: Path, reviews) -> None:
-    from equipoise.generators.text.embeddings import WEIGHTS_SHA256, content_key, embed, model_id
+    from equipoise.dataspec.embeddings import WEIGHTS_SHA256, content_key, embed, model_id
 
     texts = [
         "This coffee is wonderful, rich and smooth.",
@@ -244,14 +244,17 @@ def test_embeddings_offline_shape_and_cache(tmp_path: Path, reviews) -> None:
     assert got["model_id"] == model_id() and WEIGHTS_SHA256 in model_id()
     assert not (tmp_path / "hf-home").exists() or not any((tmp_path / "hf-home").rglob("*"))
 
-    # this process reads the same cache entry back without loading the model
+    # this process reads the same cache entries back without loading the model
     emb, hit = embed(texts, cache)
     assert hit and emb.shape == (len(texts), 384)
-    assert len(list(cache.glob("*.npy"))) == 1
+    assert len(list(cache.rglob("*.npy"))) == len(set(texts))  # one entry per text
+    # a new list that shares texts encodes only the new one
+    more, hit = embed([texts[2], "Stale cookies, crushed box."], cache)
+    assert not hit and np.array_equal(more[0], emb[2])
+    assert len(list(cache.rglob("*.npy"))) == len(set(texts)) + 1
     mid = f"{model_id()}/max_seq_length=256"
-    assert content_key(texts, mid) != content_key(texts[::-1], mid)
-    assert content_key(["ab", "c"], mid) != content_key(["a", "bc"], mid)
-    assert content_key(texts, mid) != content_key(texts, "other-model")
+    assert content_key("ab", mid) != content_key("abc", mid)
+    assert content_key(texts[0], mid) != content_key(texts[0], "other-model")
 
 
 # --- SMOTE in embedding space --------------------------------------------------------

@@ -97,3 +97,48 @@ def test_back_translation_needs_apertium_or_runs(tmp_path, reviews):
         assert "apt-get install apertium-eng-spa" in line
     else:
         assert result.exit_code in (0, 4), result.output  # 4: noisy rows failed validation
+
+
+@pytest.mark.slow  # ~20 s with the embedding cache warm, ~45 s cold
+def test_embedding_smote_publishes_embeddings_or_is_refused_naming_the_model(tmp_path, reviews):
+    """A version of embedding rows: the real rows' texts in train.parquet, every row's
+    MiniLM vector in embeddings.parquet, the model and its weights' hash in the
+    manifest (or in gate.json when the gate refuses); `embed` is added to the gate."""
+    from equipoise.dataspec.embeddings import WEIGHTS_SHA256, model_id
+
+    store = tmp_path / "store"
+    runs = tmp_path / "runs"
+    result = _run(store, reviews, "--generator", "embedding_smote",
+                  extra=("gate.mode=enforce", f"output.runs={runs}"))  # fmt: skip
+    assert result.exit_code in (0, 3), result.output
+    if result.exit_code == 0:
+        path = Path(result.stdout.strip().splitlines()[-1])
+        manifest = json.loads((path / "manifest.json").read_text())
+        source = pd.read_csv(reviews)
+        table = pd.read_parquet(path / "train.parquet")
+        emb = pd.read_parquet(path / "embeddings.parquet")
+        provenance = pd.read_parquet(path / "provenance.parquet")
+        assert list(table.columns) == list(source.columns) and len(table) == len(source)
+        assert len(emb) == len(provenance) == len(table) + manifest["rows"]["synthetic_published"]
+        assert len(emb["embedding"].iloc[-1]) == 384 and set(emb["score"].iloc[len(table) :]) == {
+            "other"
+        }
+        report = (path / "report.html").read_text()
+        assert "must embed its inputs with the same model" in report
+    else:
+        (gate,) = runs.rglob("gate.json")
+        manifest = json.loads(gate.read_text())
+    assert manifest["generator"]["embedding_model"] == model_id()
+    assert WEIGHTS_SHA256 in manifest["generator"]["embedding_model"]
+    assert "embed" in manifest["config"]["gate"]["models"]
+    models = {(r["candidate"], r["model"]) for r in manifest["gate"]["leaderboard"]}
+    assert ("embedding_smote", "embed") in models
+    assert [s["model"] for s in manifest["gate"]["skipped"]] == ["tfidf"]
+
+
+def test_embedding_smote_without_the_embed_model_exits_2(tmp_path, reviews):
+    result = _run(tmp_path / "store", reviews, "--generator", "embedding_smote",
+                  extra=("gate.models=[tfidf]",))  # fmt: skip
+    assert result.exit_code == 2, result.output
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("error:")]
+    assert "add embed to gate.models" in line

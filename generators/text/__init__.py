@@ -1,11 +1,12 @@
 """Text generators, for a table with a text column and a label: EDA (`eda`, synonyms
-from `lexicon`), back-translation through Debian's Apertium (`backtranslate`) and
-paraphrases by SmolLM2-135M-Instruct (`paraphrase`, slow, the `paraphrase` extra), as the
-kinds in KINDS (`kinds.py`); sentence embeddings (`embeddings`) and SMOTE in embedding
-space (`embedding_smote`) are building blocks not yet offered as a kind. Heavy modules
-(torch, transformers) load only when `embeddings` or `paraphrase` is used."""
+from `lexicon`), back-translation through Debian's Apertium (`backtranslate`),
+paraphrases by SmolLM2-135M-Instruct (`paraphrase`, slow, the `paraphrase` extra) and
+SMOTE in MiniLM sentence-embedding space (`embedding_smote`: rows holding a vector
+instead of a text; the embeddings come from `equipoise.dataspec.embeddings`), as the
+kinds in KINDS (`kinds.py`). Heavy modules (torch, transformers) load only when a kind
+that needs them runs."""
 
-from equipoise.generators.text.kinds import BackTranslation, Eda, Paraphrase
+from equipoise.generators.text.kinds import BackTranslation, Eda, EmbeddingSmote, Paraphrase
 
 #: every text kind, in the order `equipoise kinds` lists them
-KINDS = (Eda, BackTranslation, Paraphrase)
+KINDS = (Eda, BackTranslation, Paraphrase, EmbeddingSmote)

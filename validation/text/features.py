@@ -133,7 +133,8 @@ def most_similar(
     query_labels: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cosine of each query row to its most similar reference row and that row's
-    position; with labels, among the reference rows of the query row's label only
+    position (rows L2-normalised: TF-IDF sparse rows or dense embeddings); with labels,
+    among the reference rows of the query row's label only
     (0 and -1 where there is none)."""
     n = query.shape[0]
     sim, idx = np.zeros(n), np.full(n, -1, dtype=np.int64)
@@ -141,7 +142,8 @@ def most_similar(
         return sim, idx
     step = max(1, BLOCK // reference.shape[0])
     for lo in range(0, n, step):
-        S = np.asarray((query[lo : lo + step] @ reference.T).todense())
+        S = query[lo : lo + step] @ reference.T
+        S = np.asarray(S.todense() if hasattr(S, "todense") else S)
         if reference_labels is not None and query_labels is not None:
             same = query_labels[lo : lo + step, None] == reference_labels[None, :]
             S = np.where(same, S, -np.inf)

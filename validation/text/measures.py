@@ -1,0 +1,239 @@
+"""What the text checks compare, in one of two spaces: `text_measures` for synthetic
+texts (the GX text schema, TF-IDF copies and label classifier, meaning by MiniLM or
+TF-IDF), `embedding_measures` for rows that hold a MiniLM vector (embedding_smote:
+structural checks of the vectors, copies of training and holdout rows, meaning and the
+label classifier in MiniLM space). Both return `Measures`, which `validate_text`'s one
+per-class loop reads."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from equipoise.dataspec import InputError, ValidationFailed
+from equipoise.dataspec.embeddings import DIM, cosine, embed
+from equipoise.dataspec.text import EMBEDDING, TextSchema
+from equipoise.validation.label_filter import LabelFilter
+from equipoise.validation.sample_suite import run_sample_suites
+from equipoise.validation.text.features import (
+    TextTable,
+    label_classifier,
+    length_bounds,
+    most_similar,
+    normalised,
+    row_similarity,
+    sources,
+    vectorizer,
+)
+from equipoise.validation.text.settings import TextValidationSettings
+
+
+@dataclass
+class Measures:
+    """Per synthetic row (positions are the synthetic rows'), in one vector space."""
+
+    keep: np.ndarray  # rows that passed the schema
+    schema: dict[str, Any]  # the schema step's report
+    texts: list[str] | None  # None for embedding rows
+    nearest: np.ndarray  # similarity to the nearest training row (any class)
+    hold_nearest: np.ndarray  # the same for the real holdout rows
+    near: np.ndarray  # near or exact copies of training rows (removed)
+    hold_near: np.ndarray
+    exact: np.ndarray
+    leak: np.ndarray  # copies of holdout rows (removed)
+    same_class: np.ndarray  # similarity to the class's nearest training row
+    hold_same_class: np.ndarray
+    meaning: np.ndarray  # similarity to the source row (or same_class without one)
+    off_meaning: np.ndarray  # outside the meaning bounds (dropped)
+    meaning_test: str  # the space meaning was measured in ("MiniLM", "TF-IDF")
+    copy_test: str  # how near copies were found
+    share_gated: bool  # whether the near-copy share can fail the run (texts) or is reported
+    labels: LabelFilter
+    timings: dict[str, float]
+
+
+def meaning_bounds(
+    meaning: np.ndarray, has_source: np.ndarray, settings: TextValidationSettings, minilm: bool
+) -> np.ndarray:
+    """Rows off topic (below the lower bound for rows with / without a source) or, in
+    MiniLM space, copies in meaning (at or above `max_meaning_similarity`)."""
+    if minilm:
+        low = np.where(has_source, settings.min_meaning_similarity,
+                       settings.min_nearest_meaning_similarity)  # fmt: skip
+        return (meaning < low) | (meaning >= settings.max_meaning_similarity)
+    low = np.where(has_source, settings.min_source_similarity, settings.min_nearest_similarity)
+    return meaning < low
+
+
+def text_measures(
+    schema: TextSchema,
+    X_train: pd.DataFrame, y_train: np.ndarray,
+    X_hold: pd.DataFrame, y_hold: np.ndarray,
+    X_syn: pd.DataFrame, y_syn: np.ndarray,
+    settings: TextValidationSettings, seed: int, reports_dir: str | Path | None,
+) -> Measures:  # fmt: skip
+    """Synthetic texts: GX schema, TF-IDF copies and label classifier; meaning by
+    MiniLM (cosine of each kept text to its source text, or to the class's nearest
+    training text; only those texts are embedded) or by TF-IDF (`meaning_model`)."""
+    texts_train = X_train[schema.text].tolist()
+    texts_hold = X_hold[schema.text].tolist()
+    timings: dict[str, float] = {}
+    lengths = np.array([len(t) for t in texts_train])
+    sizes = {"chars": length_bounds(lengths, settings.length_slack), "sources": len(y_train)}
+    real_suite, suite, _ = run_sample_suites(
+        TextTable(schema), schema, sizes, train=(X_train, y_train), synthetic=(X_syn, y_syn),
+        reports_dir=reports_dir, seed=seed,
+    )  # fmt: skip
+    timings["schema"] = real_suite.seconds + suite.seconds
+    keep = ~suite.drop
+    # dropped rows are read as empty texts below, so that every array keeps its positions
+    texts_syn = [t if k else "" for t, k in zip(X_syn[schema.text].tolist(), keep, strict=True)]
+    source = sources(X_syn)
+    has_source = source >= 0
+
+    t = time.perf_counter()
+    vec = vectorizer()
+    V_train = vec.fit_transform(texts_train)
+    V_hold, V_syn = vec.transform(texts_hold), vec.transform(texts_syn)
+    model = label_classifier(V_train, y_train)
+    labels = LabelFilter(model.classes_, model.predict_proba(V_syn), model.predict_proba(V_hold),
+                         y_hold, settings.min_label_proba, "texts")  # fmt: skip
+    timings["tfidf_and_label_model"] = time.perf_counter() - t
+    t = time.perf_counter()
+    nearest, _ = most_similar(V_train, V_syn)
+    hold_nearest, _ = most_similar(V_train, V_hold)
+    seen = {normalised(x) for x in texts_train}
+    exact = np.array([normalised(x) in seen for x in texts_syn], dtype=bool) & keep
+    hold_exact = np.array([normalised(x) in seen for x in texts_hold], dtype=bool)
+    near = (nearest >= settings.max_source_similarity) | exact
+    hold_near = (hold_nearest >= settings.max_source_similarity) | hold_exact
+    timings["similarity"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    minilm = settings.meaning_model == "minilm"
+    if minilm:
+        # only the texts still kept after the schema and copy checks, and their references
+        rows = np.flatnonzero(keep & ~near)
+        meaning = np.zeros(len(texts_syn))
+        same_class = np.zeros(len(texts_syn))
+        E_syn = embed([texts_syn[i] for i in rows])[0]
+        classes = sorted({y_syn[i] for i in rows}, key=str)
+        ref_rows = np.flatnonzero(np.isin(y_train, classes)) if len(rows) else np.zeros(0, int)
+        E_ref = embed([texts_train[i] for i in ref_rows])[0]
+        if len(rows):
+            S = E_syn @ E_ref.T
+            S = np.where(y_syn[rows][:, None] == y_train[ref_rows][None, :], S, -np.inf)
+            same_class[rows] = np.clip(S.max(axis=1), 0, 1)
+            position = {r: j for j, r in enumerate(ref_rows)}
+            with_source = has_source[rows] & np.isin(source[rows], ref_rows)
+            meaning[rows] = same_class[rows]
+            if with_source.any():
+                refs = [position[s] for s in source[rows][with_source]]
+                meaning[rows[with_source]] = cosine(E_syn[with_source], E_ref[refs])
+        in_class = np.flatnonzero(np.isin(y_hold, classes))
+        E_hold = embed([texts_hold[i] for i in in_class])[0]
+        hold_same_class = np.zeros(len(texts_hold))
+        if len(in_class) and len(ref_rows):
+            S = E_hold @ E_ref.T
+            S = np.where(y_hold[in_class][:, None] == y_train[ref_rows][None, :], S, -np.inf)
+            hold_same_class[in_class] = np.clip(S.max(axis=1), 0, 1)
+    else:
+        same_class, _ = most_similar(V_train, V_syn, y_train, y_syn)
+        hold_same_class, _ = most_similar(V_train, V_hold, y_train, y_hold)
+        meaning = same_class.copy()
+        if has_source.any():
+            meaning[has_source] = row_similarity(V_syn[has_source], V_train[source[has_source]])
+    timings["meaning"] = time.perf_counter() - t
+    return Measures(
+        keep=keep, schema=suite.to_dict() | {"real_training_texts": real_suite.to_dict()},
+        texts=texts_syn, nearest=nearest, hold_nearest=hold_nearest, near=near,
+        hold_near=hold_near, exact=exact, leak=np.zeros(len(texts_syn), dtype=bool),
+        same_class=same_class, hold_same_class=hold_same_class, meaning=meaning,
+        off_meaning=meaning_bounds(meaning, has_source, settings, minilm),
+        meaning_test="MiniLM" if minilm else "TF-IDF",
+        copy_test=f"TF-IDF cosine >= {settings.max_source_similarity:g}", share_gated=True,
+        labels=labels,
+        timings=timings,
+    )  # fmt: skip
+
+
+def vectors_of(X_syn: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The synthetic rows' vectors (n, DIM) float32 and which are well formed (DIM
+    finite values); malformed ones are zeros."""
+    out = np.zeros((len(X_syn), DIM), dtype=np.float32)
+    ok = np.zeros(len(X_syn), dtype=bool)
+    for i, v in enumerate(X_syn[EMBEDDING]):
+        a = np.asarray(v, dtype=np.float64).ravel() if v is not None else np.zeros(0)
+        if a.shape == (DIM,) and np.isfinite(a).all() and np.linalg.norm(a) > 0:
+            out[i], ok[i] = a, True
+    return out, ok
+
+
+def embedding_measures(
+    schema: TextSchema,
+    X_train: pd.DataFrame, y_train: np.ndarray,
+    X_hold: pd.DataFrame, y_hold: np.ndarray,
+    X_syn: pd.DataFrame, y_syn: np.ndarray,
+    settings: TextValidationSettings,
+) -> Measures:  # fmt: skip
+    """Rows holding MiniLM vectors: a vector that is not DIM finite values is dropped
+    (the schema step); a row at cosine >= `max_embedding_similarity` to a training row
+    is a near copy, to a holdout row a leak (both removed); meaning is the cosine to
+    the source row (or the class's nearest training row) within the MiniLM bounds; the
+    label classifier is a logistic regression on the training rows' embeddings."""
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    source = sources(X_syn)
+    n = len(y_train)
+    if ((source < -1) | (source >= n)).any():
+        raise ValidationFailed(
+            f"synthetic rows name source rows outside the training split (0-{n - 1}); "
+            "fix the generator's output"
+        )
+    try:  # columns and labels (the rows hold no text to check)
+        schema.check(X_syn.assign(**{schema.text: ""}), y_syn, what="synthetic rows")
+    except InputError as err:
+        raise ValidationFailed(err.message) from None
+    V_syn, keep = vectors_of(X_syn)
+    timings["schema"] = time.perf_counter() - t
+    t = time.perf_counter()
+    E_train = embed(X_train[schema.text].tolist())[0]
+    E_hold = embed(X_hold[schema.text].tolist())[0]
+    timings["embed_real"] = time.perf_counter() - t
+    t = time.perf_counter()
+    unit = V_syn / np.maximum(np.linalg.norm(V_syn, axis=1, keepdims=True), 1e-12)
+    nearest, _ = most_similar(E_train, unit)
+    hold_nearest, _ = most_similar(E_train, E_hold)
+    to_holdout, _ = most_similar(E_hold, unit)
+    same_class, _ = most_similar(E_train, unit, y_train, y_syn)
+    hold_same_class, _ = most_similar(E_train, E_hold, y_train, y_hold)
+    meaning = same_class.copy()
+    has_source = source >= 0
+    if has_source.any():
+        meaning[has_source] = cosine(unit[has_source], E_train[source[has_source]])
+    bound = settings.max_embedding_similarity
+    near = (nearest >= bound) & keep
+    model = label_classifier(E_train, y_train)
+    labels = LabelFilter(model.classes_, model.predict_proba(unit), model.predict_proba(E_hold),
+                         y_hold, settings.min_label_proba, "texts")  # fmt: skip
+    timings["similarity_and_label_model"] = time.perf_counter() - t
+    malformed = int((~keep).sum())
+    return Measures(
+        keep=keep,
+        schema={"checked": "vectors: 384 finite values, not all zero", "dropped": malformed,
+                "not_applicable": "the GX text schema (rows hold no text)"},
+        texts=None, nearest=nearest, hold_nearest=hold_nearest, near=near,
+        hold_near=hold_nearest >= bound, exact=np.zeros(len(keep), dtype=bool),
+        leak=(to_holdout >= bound) & keep, same_class=same_class,
+        hold_same_class=hold_same_class, meaning=meaning,
+        off_meaning=meaning < np.where(has_source, settings.min_meaning_similarity,
+                                       settings.min_nearest_meaning_similarity),
+        meaning_test="MiniLM", copy_test=f"MiniLM cosine >= {bound:g}", share_gated=False,
+        labels=labels,
+        timings=timings,
+    )  # fmt: skip
