@@ -49,7 +49,7 @@ class UserModel:
 
     @property
     def has_class_weight(self) -> bool:
-        return "class_weight" in self.cls().get_params()
+        return "class_weight" in self.cls(**self.params).get_params()
 
     def settings(self) -> dict[str, Any]:
         """How the manifest records it."""
