@@ -60,9 +60,7 @@ def main() -> None:
         frame, label = load(name)
         schema = infer_schema(frame, label)
         X, y = schema.split_xy(frame)
-        Xa, Xb, ya, yb = train_test_split(
-            X, y, test_size=0.3, stratify=y, random_state=args.seed
-        )
+        Xa, Xb, ya, yb = train_test_split(X, y, test_size=0.3, stratify=y, random_state=args.seed)
         train = (Xa.reset_index(drop=True), ya.reset_index(drop=True))
         holdout = (Xb.reset_index(drop=True), yb.reset_index(drop=True))
         generator = registry.create(args.generator, schema)
