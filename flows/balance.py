@@ -157,8 +157,8 @@ def balance(job: JobConfig) -> str:
             raise GateRefused(f"the gate refused: {decision.sentence} (report: {folder})", folder)
         winner_name = decision.winner or board.best("synthetic").candidate.name
         winner = next(c for c in usable if c.name == winner_name)
-        winner.apply_dose(next(r for r in board.family("synthetic")
-                               if r.candidate.name == winner_name).candidate.dose)  # fmt: skip
+        if decision.publish:  # the share the gate judged; report mode's refused set: all rows
+            winner.apply_dose(decision.recommendation and decision.recommendation["dose"])
 
         def finish(version: str, hashes: dict[str, str], written: Written):
             manifest = build_manifest(

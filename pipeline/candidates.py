@@ -40,8 +40,8 @@ class Candidate:
 
     def apply_dose(self, dose: Mapping[str, Any] | None) -> None:
         """Keep the share of each class's accepted rows that the gate's dose search chose
-        for the published (candidate, model): what the gate judged. No dose, a share of
-        1, or of 0 (report mode publishes a refused set in full) keeps them all."""
+        for the winning (candidate, model): what the gate judged. No dose, or a share of
+        1, keeps them all."""
         if dose is None or self.synthetic is None or not 0 < dose["amount"] < 1:
             return
         labels = pd.Series(self.synthetic[1])

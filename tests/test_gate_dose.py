@@ -256,3 +256,14 @@ def test_a_refusal_recommends_the_winning_baseline_in_gate_json(tmp_path, attrit
     assert gate["doses"] and gate["doses"][0]["candidate"] == "smote"
     html = (folder / ("report.html")).read_text()
     assert "Dose search" in html and "deployment prior" in html
+
+
+def test_a_published_dose_keeps_that_share_of_each_class():
+    from equipoise.pipeline.candidates import Candidate
+
+    cand = Candidate("smote", generator=None)  # type: ignore[arg-type]
+    cand.synthetic = (pd.DataFrame({"a": range(10)}), pd.Series(["y"] * 8 + ["z"] * 2))
+    cand.apply_dose({"amount": 0.5, "weight": 0.3, "rows": 5})
+    assert cand.synthetic[1].value_counts().to_dict() == {"y": 4, "z": 1}
+    assert list(cand.synthetic[0]["a"]) == [0, 1, 2, 3, 8], "the first rows of each class"
+    assert cand.dose["amount"] == 0.5
