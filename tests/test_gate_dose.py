@@ -267,3 +267,19 @@ def test_a_published_dose_keeps_that_share_of_each_class():
     assert cand.synthetic[1].value_counts().to_dict() == {"y": 4, "z": 1}
     assert list(cand.synthetic[0]["a"]) == [0, 1, 2, 3, 8], "the first rows of each class"
     assert cand.dose["amount"] == 0.5
+
+
+def test_the_text_gate_can_dose_its_synthetic_texts(fine_food_text):
+    # Off by default for text; when asked for, the same search runs on the TF-IDF model.
+    from equipoise.validation.gate.text import TextGateSettings
+
+    schema, (X, y), holdout = fine_food_text
+    rare = X[(y == "other").to_numpy()].reset_index(drop=True)
+    copies = (pd.concat([rare] * 3, ignore_index=True), pd.Series(["other"] * (3 * len(rare))))
+    settings = TextGateSettings(bootstrap=100, baselines=("none",), dose=DOSE, cv_folds=3)
+    assert TextGateSettings().dose is None
+    board = run_gate(Arena("text", schema, (X, y), holdout, settings, 0),
+                     {"copies": SyntheticSet((X, y), copies)})  # fmt: skip
+    dose = board.best("synthetic").candidate.dose
+    assert dose["folds"] == 3 and len(dose["grid"]) == 7
+    assert dose["rows"] == round(dose["amount"] * len(copies[1]))
