@@ -157,6 +157,8 @@ def balance(job: JobConfig) -> str:
             raise GateRefused(f"the gate refused: {decision.sentence} (report: {folder})", folder)
         winner_name = decision.winner or board.best("synthetic").candidate.name
         winner = next(c for c in usable if c.name == winner_name)
+        if decision.publish:  # the share the gate judged; report mode's refused set: all rows
+            winner.apply_dose(decision.recommendation and decision.recommendation["dose"])
 
         def finish(version: str, hashes: dict[str, str], written: Written):
             manifest = build_manifest(

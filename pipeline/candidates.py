@@ -14,17 +14,20 @@ from equipoise.dataspec.seeding import derive_seed
 from equipoise.generators import Generator, Resampler
 from equipoise.pipeline import balance
 from equipoise.pipeline.config import JobConfig
+from equipoise.validation.gate.arena import SyntheticSet, take
 from equipoise.validation.report import ValidationReport
 
 
 @dataclass
 class Candidate:
     """What a generator would publish (`synthetic`: accepted samples, or `kept_real`:
-    the real rows a resampler keeps) and what the gate trains on (`gate_set`)."""
+    the real rows a resampler keeps) and what the gate trains on (`gate_set`: the real
+    training split and the accepted rows apart, for the dose search; a resampler's
+    kept rows)."""
 
     name: str
     generator: Generator | Resampler
-    gate_set: tuple[Any, Any] | None = None
+    gate_set: SyntheticSet | tuple[Any, Any] | None = None
     #: everything sampled (before validation dropped any), for the report's nearest pairs
     samples: tuple[Any, Any] | None = None
     synthetic: tuple[Any, Any] | None = None
@@ -32,6 +35,19 @@ class Candidate:
     sampled: int = 0
     validation: ValidationReport | None = None
     failure: str | None = None
+    #: the dose the gate chose for the published rows ({amount, weight, rows, grid, ...})
+    dose: dict[str, Any] | None = None
+
+    def apply_dose(self, dose: Mapping[str, Any] | None) -> None:
+        """Keep the share of each class's accepted rows that the gate's dose search chose
+        for the winning (candidate, model): what the gate judged. No dose, or a share of
+        1, keeps them all."""
+        if dose is None or self.synthetic is None or not 0 < dose["amount"] < 1:
+            return
+        labels = pd.Series(self.synthetic[1])
+        share = {c: round(dose["amount"] * n) for c, n in labels.value_counts().items()}
+        self.synthetic = balance.head_per_class(*self.synthetic, share)
+        self.dose = dict(dose)
 
     def info(self) -> dict[str, Any]:
         """The generator as the manifest records it."""
@@ -58,6 +74,7 @@ class Candidate:
             "synthetic_sampled": self.sampled,
             "synthetic_accepted": 0 if self.synthetic is None else len(self.synthetic[1]),
             "validation_passed": None if self.validation is None else self.validation.passed,
+            "dose": self.dose,
             "failure": self.failure,
         }
 
@@ -82,8 +99,9 @@ def accept(
     gate_counts: Mapping[Any, int],
 ) -> dict[Any, int]:
     """Record the validated samples on `cand`: the first `asked[c]` kept of each class
-    c are accepted, the gate trains on the real training split plus the first
-    `gate_counts[c]` of them. Returns the shortfall per class (empty when none)."""
+    c are accepted, the gate trains on the real training split plus (at most: the dose
+    search may take fewer) the first `gate_counts[c]` of them. Returns the shortfall
+    per class (empty when none)."""
     X_syn, y_syn = samples
     cand.samples = samples
     cand.validation = validation
@@ -94,21 +112,7 @@ def accept(
         )
         return {}
     keep = balance.accept(validation.keep, pd.Series(y_syn), asked)
-    cand.synthetic = (_rows(X_syn, keep), _rows(y_syn, keep))
+    cand.synthetic = (take(X_syn, keep), take(y_syn, keep))
     extra = balance.head_per_class(*cand.synthetic, gate_counts)
-    cand.gate_set = (_concat(train[0], extra[0]), _concat(train[1], extra[1]))
+    cand.gate_set = SyntheticSet(train, extra)
     return balance.shortfall(pd.Series(cand.synthetic[1]), asked)
-
-
-def _rows(values: Any, mask: np.ndarray) -> Any:
-    if isinstance(values, pd.DataFrame | pd.Series):
-        return values[mask].reset_index(drop=True)
-    return np.asarray(values)[mask]
-
-
-def _concat(first: Any, second: Any) -> Any:
-    if isinstance(first, pd.DataFrame | pd.Series):
-        return pd.concat([first, second], ignore_index=True)
-    if np.asarray(first).ndim == 1:  # labels: objects, so that mixed label types compare
-        return np.concatenate([np.asarray(first, dtype=object), np.asarray(second, dtype=object)])
-    return np.concatenate([first, second])

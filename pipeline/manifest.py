@@ -83,6 +83,12 @@ def build_manifest(
             "skipped": board.skipped,
             "holdout_rows": len(data.y_holdout),
             "positive_class": str(board.positive),
+            "deployment_prior": board.settings.deployment_prior,
+            "doses": [
+                {"candidate": r.candidate.name, "model": r.candidate.model, **r.candidate.dose}
+                for r in board.family("synthetic")
+                if r.candidate.dose is not None
+            ],
         },
         "timings_s": timings,
         "packages": {p: package_version(p) for p in modality.packages},

@@ -310,7 +310,10 @@ def test_augmentation_that_clearly_hurts_is_refused(tmp_path, attrition, monkeyp
     assert not list(store.rglob("manifest.json")) and not list(store.rglob(".staging-*"))
     folder = Path(errors[0].rsplit("(report: ", 1)[1].rstrip(")"))
     gate = json.loads((folder / "gate.json").read_text())["gate"]
-    assert gate["decision"]["publish"] is False and gate["decision"]["uplift"] < -0.05
+    assert gate["decision"]["publish"] is False
+    # The dose search sees in CV on the training split that flipped rows only hurt.
+    assert "the dose search chose 0 synthetic rows" in errors[0]
+    assert [d["rows"] for d in gate["doses"]] == [0]
     assert gate["published_by"] is None
     assert (folder / "report.html").is_file()
     assert "label_flip" in result.stderr  # the leaderboard is shown before the error

@@ -4,7 +4,7 @@ on the real holdout with imbalance-aware metrics and paired bootstrap intervals,
 one rule that decides whether a synthetic set is worth publishing. Knows nothing of
 Prefect or generators."""
 
-from equipoise.validation.gate.arena import Arena, run_gate
+from equipoise.validation.gate.arena import Arena, SyntheticSet, run_gate
 from equipoise.validation.gate.decision import GateDecision, decide
 from equipoise.validation.gate.scoring import CandidateScores, Leaderboard, score_candidates
 from equipoise.validation.gate.settings import GateSettings
@@ -15,6 +15,7 @@ __all__ = [
     "GateDecision",
     "GateSettings",
     "Leaderboard",
+    "SyntheticSet",
     "decide",
     "run_gate",
     "score_candidates",

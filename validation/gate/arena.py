@@ -5,7 +5,8 @@ same real holdout with shared bootstrap resamples.
 An `Arena` holds what all candidates of one gate share; an `Entry` is one candidate
 × downstream model, ready to train. Which entries a baseline makes comes from the
 baseline registry (`baselines.py`); a synthetic set is trained like the `none`
-baseline, on the real training split plus its accepted rows.
+baseline, on the real training split plus its accepted rows: a `SyntheticSet`, so that
+the dose search (`dose.py`) knows which rows are synthetic.
 """
 
 from __future__ import annotations
@@ -28,6 +29,53 @@ Pair = tuple[Any, Any]
 Progress = Callable[[str, int, int], None]
 #: rows of a generator kind for a baseline: synthesize(kind, counts per class, seed)
 Synthesize = Callable[[str, Mapping[Any, int], int], Pair]
+
+
+@dataclass(frozen=True)
+class SyntheticSet:
+    """A synthetic candidate's training data: the real training split and the accepted
+    synthetic rows, kept apart so that a share of them can be added at a weight."""
+
+    real: Pair
+    synthetic: Pair
+
+    def dosed(self, amount: float = 1.0, weight: float = 1.0) -> tuple[Pair, np.ndarray]:
+        """The real rows plus the first `amount` share of each class's synthetic rows,
+        and the sample weights (1 for real rows, `weight` for synthetic ones)."""
+        labels = np.asarray(self.synthetic[1], dtype=object)
+        keep = np.zeros(len(labels), dtype=bool)
+        for cls in pd.unique(labels):
+            rows = np.flatnonzero(labels == cls)
+            keep[rows[: round(amount * len(rows))]] = True
+        extra = (take(self.synthetic[0], keep), take(self.synthetic[1], keep))
+        pair = (concat(self.real[0], extra[0]), concat(self.real[1], extra[1]))
+        weights = np.r_[np.ones(len(self.real[1])), np.full(int(keep.sum()), float(weight))]
+        return pair, weights
+
+    def joined(self) -> Pair:
+        """The real rows plus every synthetic row."""
+        return self.dosed()[0]
+
+
+def take(values: Any, rows: np.ndarray) -> Any:
+    """Rows of a DataFrame / Series (index reset) or an array, by mask or positions."""
+    if isinstance(values, pd.DataFrame | pd.Series):
+        return (
+            values.reset_index(drop=True)
+            .iloc[np.flatnonzero(rows) if rows.dtype == bool else rows]
+            .reset_index(drop=True)
+        )
+    return np.asarray(values)[rows]
+
+
+def concat(first: Any, second: Any) -> Any:
+    """Rows of `first` followed by those of `second` (labels as objects, so that mixed
+    label types compare)."""
+    if isinstance(first, pd.DataFrame | pd.Series):
+        return pd.concat([first, second], ignore_index=True)
+    if np.asarray(first).ndim == 1:
+        return np.concatenate([np.asarray(first, dtype=object), np.asarray(second, dtype=object)])
+    return np.concatenate([first, second])
 
 
 @dataclass(frozen=True)
@@ -75,14 +123,16 @@ class Entry:
 
 def run_gate(
     arena: Arena,
-    synthetic_sets: Mapping[str, Pair],
+    synthetic_sets: Mapping[str, SyntheticSet | Pair],
     *,
     progress: Progress | None = None,
 ) -> Leaderboard:
     """Train every applicable baseline and every synthetic set, score all on the holdout.
 
-    `synthetic_sets` maps a candidate's name to its training set (the real training
-    split plus its accepted rows, or the rows a resampler kept). A candidate that
+    `synthetic_sets` maps a candidate's name to its training set: a `SyntheticSet`
+    (the real training split and its accepted rows; dosed when `settings.dose` is set)
+    or a plain pair (the rows a resampler kept, or real + synthetic already joined:
+    used as it is). A candidate that
     cannot be trained (e.g. AdaBoost "worse than random" on a tiny class) is left out
     and listed in `board.skipped`."""
     from equipoise.validation.gate.baselines import BASELINES, applicable
@@ -90,8 +140,10 @@ def run_gate(
     entries: list[Entry] = []
     for name in applicable(arena):
         entries += BASELINES[name].entries(arena, name, "baseline", arena.train)
-    for name, pair in synthetic_sets.items():
-        entries += BASELINES["none"].entries(arena, name, "synthetic", pair)
+    for name, data in synthetic_sets.items():
+        if isinstance(data, SyntheticSet) and not arena.settings.dose_grid:
+            data = data.joined()
+        entries += BASELINES["none"].entries(arena, name, "synthetic", data)
     candidates, skipped = [], []
     for done, entry in enumerate(entries, start=1):
         try:

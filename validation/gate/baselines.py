@@ -66,7 +66,8 @@ BASELINES: dict[str, Baseline] = {
         Baseline("oversample_augment", "random oversampling with augmentation",
                  {"image": img.oversample_augment}, same_as=img.AUGMENT),
         Baseline("random_oversample", "random oversampling",
-                 {"text": txt.per_model(txt.oversample_model)}, same_as="random_oversample"),
+                 {"table": tab.per_model(tab.oversample_model),
+                  "text": txt.per_model(txt.oversample_model)}, same_as="random_oversample"),
         Baseline("anomaly", "anomaly detection",
                  {"series": ser.own("iforest", binary_only=True)}),
     )

@@ -1,8 +1,10 @@
 """The gate's rule: publish the best synthetic candidate only if it beats the best
 baseline (a positive improvement), the lower bound of its paired-bootstrap interval
 reaches `min_uplift`, and no guard metric drops by more than its tolerance. A tie —
-e.g. synthetic rows that change nothing — publishes nothing. The decision reads as
-one sentence."""
+e.g. synthetic rows that change nothing — publishes nothing, and so does a synthetic
+set whose dose search chose 0 rows. The decision reads as one sentence; a refusal ends
+with what to use instead (`recommendation`: the best baseline with the settings that
+reproduce it, also machine-readable)."""
 
 from __future__ import annotations
 
@@ -38,6 +40,8 @@ class GateDecision:
     confidence: float = 0.95
     guard_failures: list[str] = field(default_factory=list)
     guards: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: what to deploy: {strategy, words, model, estimator, params, threshold, dose}
+    recommendation: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,13 +97,21 @@ def decide(board: Leaderboard, settings: Any = None) -> GateDecision:
     }
     pct = f"{level:.0%}"
     interval = f"{uplift:+.3f} [{pct} CI {low:+.3f}, {high:+.3f}]"
-    if uplift > 0 and low >= settings.min_uplift and not failures:
+    dosed = syn.candidate.dose
+    if uplift > 0 and low >= settings.min_uplift and not failures and dosed_in(syn):
         sentence = (
             f"{_who(syn)} beats {_who(base)} on {name}: {syn.point[primary]:.3f} vs "
             f"{base.point[primary]:.3f}, uplift {interval}; published"
         )
-        return GateDecision(True, sentence, **numbers, **common)
-    if uplift <= 0:
+        return GateDecision(True, sentence, **numbers, **common, recommendation=recommend(syn))
+    if not dosed_in(syn):
+        sentence = (
+            f"{syn.candidate.name} ({syn.candidate.model}): the dose search chose 0 synthetic "
+            f"rows: they did not help in cross-validation ({LABELS[dosed['metric']]} on "
+            f"{dosed['folds']} folds of the training split); {_who(base)} leads with {name} "
+            f"{base.point[primary]:.3f}; nothing published"
+        )
+    elif uplift <= 0:
         sentence = (
             f"{_who(base)} beats every synthetic set ({name} {base.point[primary]:.3f} vs "
             f"{syn.point[primary]:.3f} for {_who(syn)}, {interval}); nothing published"
@@ -120,7 +132,38 @@ def decide(board: Leaderboard, settings: Any = None) -> GateDecision:
             f" (the holdout has only {few} rows of class {board.positive!r}, so the interval "
             "is wide; a larger split.holdout gives the gate more to go on)"
         )
-    return GateDecision(False, sentence, **numbers, **common)
+    advice = recommend(base)
+    sentence += f"; use instead: {advice['estimator']}" + (
+        f" at threshold {advice['threshold']:.3f}" if advice["threshold"] is not None else ""
+    )
+    return GateDecision(False, sentence, **numbers, **common, recommendation=advice)
+
+
+def dosed_in(row: Row) -> bool:
+    """False when the dose search chose to add no synthetic rows."""
+    dose = row.candidate.dose
+    return dose is None or dose["rows"] > 0
+
+
+def recommend(row: Row) -> dict[str, Any]:
+    """What to deploy to get `row`'s result: the strategy, its model, the estimator as
+    scikit-learn writes it with its parameters, the cut-off on the positive class's
+    probability (None: the most probable class) and, for synthetic data, the dose."""
+    from equipoise.validation.gate.baselines import words as baseline_words
+
+    cand = row.candidate
+    return {
+        "strategy": cand.name,
+        "family": cand.family,
+        "words": baseline_words(cand.name) if cand.family == "baseline" else cand.name,
+        "model": cand.model,
+        "estimator": cand.recipe.get("estimator", cand.model),
+        "params": cand.recipe.get("params", {}),
+        "threshold": cand.threshold,
+        "dose": None
+        if cand.dose is None
+        else {k: cand.dose[k] for k in ("amount", "weight", "rows")},
+    }
 
 
 def _who(row: Row) -> str:

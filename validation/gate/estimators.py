@@ -1,6 +1,7 @@
-"""Gate entries for any scikit-learn-compatible estimator: train on a candidate's data,
-predict the holdout in class order, note the threshold a tuned estimator chose. Table
-and series gates build their entries with these."""
+"""Gate entries for any scikit-learn-compatible estimator: train on a candidate's data
+(a synthetic set at the dose its search chose, with sample weights), predict the
+holdout in class order, note the threshold a tuned estimator chose and how to reproduce
+the estimator. Table, series and text gates build their entries with these."""
 
 from __future__ import annotations
 
@@ -13,39 +14,97 @@ from typing import Any
 import numpy as np
 
 from equipoise.dataspec.seeding import derive_seed
-from equipoise.validation.gate.arena import Arena, Entry, Pair, proba_in_class_order
+from equipoise.validation.gate import dose
+from equipoise.validation.gate.arena import (
+    Arena,
+    Entry,
+    Pair,
+    SyntheticSet,
+    proba_in_class_order,
+)
 from equipoise.validation.gate.scoring import CandidateScores
 
 
-def fit_predict(build: Callable[[], Any], data: Pair, arena: Arena) -> tuple[Any, np.ndarray]:
+def fit_weighted(estimator: Any, X: Any, y: Any, sample_weight: np.ndarray | None = None) -> Any:
+    """`estimator.fit(X, y)`, with `sample_weight` routed to a pipeline's last step."""
     from sklearn.exceptions import ConvergenceWarning
+    from sklearn.pipeline import Pipeline
 
-    estimator = build()
-    X, y = data
+    kwargs: dict[str, Any] = {}
+    if sample_weight is not None:
+        last = estimator.steps[-1][0] if isinstance(estimator, Pipeline) else None
+        kwargs = {f"{last}__sample_weight" if last else "sample_weight": sample_weight}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        estimator.fit(X, np.asarray(y))
+        return estimator.fit(X, np.asarray(y), **kwargs)
+
+
+def fit_predict(
+    build: Callable[[], Any], data: Pair, arena: Arena, sample_weight: np.ndarray | None = None
+) -> tuple[Any, np.ndarray]:
+    estimator = fit_weighted(build(), *data, sample_weight)
     X_hold = arena.holdout[0]
     raw = estimator.predict_proba(X_hold)
     return estimator, proba_in_class_order(raw, estimator.classes_, arena.classes, len(X_hold))
 
 
 def entry(arena: Arena, name: str, family: str, model: str, build, data: Pair) -> Entry:
+    """One candidate × model; a `SyntheticSet` is first dosed by the dose search."""
+
     def run() -> CandidateScores:
         started = time.perf_counter()
-        estimator, proba = fit_predict(build, data, arena)
+        chosen, pair, weights = None, data, None
+        if isinstance(data, SyntheticSet):
+            chosen = dose.search(arena, build, data, fit_weighted)
+            pair, weights = data.dosed(chosen["amount"], chosen["weight"])
+            if chosen["weight"] == 1.0:
+                weights = None
+        estimator, proba = fit_predict(build, pair, arena, weights)
         threshold = getattr(estimator, "best_threshold_", None)
         if threshold is not None and estimator.classes_[1] != arena.minority:
             threshold = 1.0 - threshold  # sklearn's cut-off is on classes_[1]; ours on the minority
-        note = f"trained on {len(data[1])} rows in {time.perf_counter() - started:.1f} s"
+        note = f"trained on {len(pair[1])} rows in {time.perf_counter() - started:.1f} s"
+        if chosen is not None:
+            note += (
+                f"; dose search: {chosen['rows']} synthetic rows ({chosen['amount']:g} of the "
+                f"accepted) at weight {chosen['weight']:g}"
+            )
         if threshold is not None:
             note += f"; threshold {threshold:.3f} chosen by CV on the training split"
         return CandidateScores(
             name, family, model, proba,  # type: ignore[arg-type]
             threshold=None if threshold is None else float(threshold), note=note,
+            dose=chosen, recipe=recipe(estimator),
         )  # fmt: skip
 
     return Entry(name, family, model, run)
+
+
+def recipe(estimator: Any) -> dict[str, Any]:
+    """How to reproduce a fitted gate estimator: its steps after the feature encoding as
+    scikit-learn writes them (only the parameters that differ from the defaults), and
+    the last step's parameters as plain JSON values."""
+    from sklearn.pipeline import Pipeline
+
+    inner = getattr(estimator, "estimator", None)
+    if inner is not None and hasattr(estimator, "best_threshold_"):
+        estimator = inner  # TunedThresholdClassifierCV: the model it tunes
+    steps = estimator.steps if isinstance(estimator, Pipeline) else [("model", estimator)]
+    kept = [step for name, step in steps if name not in ("encode", "features")]
+    last = kept[-1]
+    last = getattr(last, "estimator", last) if hasattr(last, "describe") else last
+    try:
+        defaults = type(last)().get_params(deep=False)
+    except TypeError:  # needs arguments: every parameter counts
+        defaults = {}
+    params = {
+        k: v
+        for k, v in last.get_params(deep=False).items()
+        if (v is None or isinstance(v, bool | int | float | str))
+        and (k not in defaults or defaults[k] != v)
+    }
+    words = [s.describe() if hasattr(s, "describe") else " ".join(repr(s).split()) for s in kept]
+    return {"estimator": " + ".join(words), "params": params}
 
 
 def each_model(arena: Arena, name: str, family: str, data: Pair, make, **options) -> list[Entry]:
@@ -56,12 +115,28 @@ def each_model(arena: Arena, name: str, family: str, data: Pair, make, **options
             arena,
             name,
             family,
-            model,
+            str(model),
             partial(make, model, arena.schema, seed=derive_seed(arena.seed, model), **options),
             data,
         )
-        for model in arena.settings.models
+        for model in arena.settings.model_specs
     ]
+
+
+def oversampled(make):
+    """`make`'s pipeline with imbalanced-learn's RandomOverSampler first: the smaller
+    classes' real rows repeated at random up to the largest class's count, fitted on
+    the training split only (the `random_oversample` baseline: the literature's control
+    for SMOTE-like methods)."""
+
+    def build(name: Any, schema: Any, *, seed: int) -> Any:
+        from imblearn.over_sampling import RandomOverSampler
+        from imblearn.pipeline import Pipeline
+
+        base = make(name, schema, seed=seed)
+        return Pipeline([("oversample", RandomOverSampler(random_state=seed)), *base.steps])
+
+    return build
 
 
 def tuned_threshold(estimator: Any, seed: int, positive: Any, folds: int) -> Any:

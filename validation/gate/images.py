@@ -71,6 +71,8 @@ class ImageGateSettings(GateSettings):
 
     MODALITY: ClassVar[str] = "image"
     MODELS: ClassVar[tuple[str, ...]] = MODELS
+    USER_MODELS: ClassVar[bool] = False
+    DOSE: ClassVar[bool] = False
 
     models: tuple[str, ...] = MODELS
     """The downstream model: the fixed small CNN (`cnn`)."""
@@ -78,6 +80,9 @@ class ImageGateSettings(GateSettings):
     baselines: tuple[str, ...] = field(default_factory=baselines_of("image"))
     """Strategies on real images that a generator's set has to beat (`none` always runs;
     `oversample_augment` runs when the generator under test is not `augment` itself)."""
+
+    dose: dict[str, Any] | None = None
+    """No dose search: the CNN takes no sample weights."""
 
     epochs: int = 12
     """Epochs of the CNN per candidate (the same for every candidate)."""

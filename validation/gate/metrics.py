@@ -2,7 +2,10 @@
 weightings at once: each metric takes a weight matrix W (B, n) — row b says how often
 each holdout row is drawn in resample b — and returns B values. W = ones(1, n) gives
 the plain point estimate. Binary metrics score the minority (positive) class; with
-more classes they are macro averages (one-vs-rest for the ranking metrics)."""
+more classes they are macro averages (one-vs-rest for the ranking metrics). The
+fixed-threshold metrics and recall at a precision floor always score the minority
+(positive) class against the rest, at the cut-off the user deploys rather than the one a
+candidate tuned. `prior_weights` reweights the holdout to a deployment class prior."""
 
 from __future__ import annotations
 
@@ -21,6 +24,10 @@ METRIC_NAMES = (
     "mcc",
     "gmean",
     "balanced_accuracy",
+    "f1_fixed",
+    "recall_fixed",
+    "precision_fixed",
+    "recall_at_precision",
     "accuracy",
 )
 LABELS = {
@@ -33,8 +40,25 @@ LABELS = {
     "mcc": "MCC",
     "gmean": "G-mean",
     "balanced_accuracy": "balanced accuracy",
+    "f1_fixed": "F1 at the fixed threshold",
+    "recall_fixed": "recall at the fixed threshold",
+    "precision_fixed": "precision at the fixed threshold",
+    "recall_at_precision": "recall at the precision floor",
     "accuracy": "accuracy",
 }
+
+
+def prior_weights(y: np.ndarray, positive: int, prior: float | None) -> np.ndarray:
+    """Per-row importance weights that give class `positive` the share `prior` of the
+    weighted rows and keep the other classes' proportions among themselves (ones when
+    `prior` is None). y: class indices."""
+    if prior is None:
+        return np.ones(len(y))
+    is_pos = y == positive
+    share = is_pos.mean()
+    if share in (0.0, 1.0):
+        return np.ones(len(y))
+    return np.where(is_pos, prior / share, (1 - prior) / (1 - share))
 
 
 def stratified_weights(y: np.ndarray, n_resamples: int, seed: int) -> np.ndarray:
@@ -48,8 +72,9 @@ def stratified_weights(y: np.ndarray, n_resamples: int, seed: int) -> np.ndarray
     return W
 
 
-def average_precision(W: np.ndarray, positive: np.ndarray, score: np.ndarray) -> np.ndarray:
-    """Weighted average precision (sklearn's step-wise definition, ties grouped)."""
+def pr_steps(W: np.ndarray, positive: np.ndarray, score: np.ndarray):
+    """Weighted (precision, recall) at each distinct score as the cut-off (highest
+    first, ties grouped): the steps of the precision-recall curve, (B, steps) each."""
     order = np.argsort(-score, kind="mergesort")
     s, pos = score[order], positive[order].astype(float)
     Wo = W[:, order]
@@ -61,8 +86,23 @@ def average_precision(W: np.ndarray, positive: np.ndarray, score: np.ndarray) ->
     with np.errstate(invalid="ignore", divide="ignore"):
         precision = np.where(seen > 0, tp / seen, 1.0)
         recall = tp / total
+    return precision, recall
+
+
+def average_precision(W: np.ndarray, positive: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Weighted average precision (sklearn's step-wise definition, ties grouped)."""
+    precision, recall = pr_steps(W, positive, score)
     gain = np.diff(np.concatenate([np.zeros((len(W), 1)), recall], axis=1), axis=1)
     return np.sum(gain * precision, axis=1)
+
+
+def recall_at_precision(
+    W: np.ndarray, positive: np.ndarray, score: np.ndarray, floor: float
+) -> np.ndarray:
+    """The highest recall of any cut-off whose precision is at least `floor` (0 when
+    none reaches it)."""
+    precision, recall = pr_steps(W, positive, score)
+    return np.where(precision >= floor - 1e-12, recall, 0.0).max(axis=1)
 
 
 def roc_auc(W: np.ndarray, positive: np.ndarray, score: np.ndarray) -> np.ndarray:
@@ -97,10 +137,13 @@ def all_metrics(
     *,
     positive: int,
     minority: int,
+    fixed_threshold: float = 0.5,
+    precision_floor: float = 0.5,
 ) -> dict[str, np.ndarray]:
     """Every metric for B weightings. y, pred: class indices; proba: (n, k) columns in
-    class order; `positive` is the class scored in the binary case, `minority` the
-    smallest training class (for minority_recall)."""
+    class order; `positive` is the class scored in the binary case (and against the
+    rest by the fixed-threshold metrics and recall at `precision_floor`), `minority`
+    the smallest training class (for minority_recall)."""
     k = proba.shape[1]
     C = confusion(W, y, pred, k)
     diag = np.diagonal(C, axis1=1, axis2=2)
@@ -123,6 +166,15 @@ def all_metrics(
         "balanced_accuracy": recall_c.mean(axis=1),
         "accuracy": diag.sum(axis=1) / C.sum(axis=(1, 2)),
     }
+    is_pos = y == positive
+    fixed = (proba[:, positive] >= fixed_threshold).astype(int)
+    Cf = confusion(W, is_pos.astype(int), fixed, 2)
+    tp, fn, fp = Cf[:, 1, 1], Cf[:, 1, 0], Cf[:, 0, 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["recall_fixed"] = tp / (tp + fn)
+        out["precision_fixed"] = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
+        out["f1_fixed"] = np.where(tp > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
+    out["recall_at_precision"] = recall_at_precision(W, is_pos, proba[:, positive], precision_floor)
     out["pr_auc"] = _per_class(average_precision, W, y, proba, scored)
     out["roc_auc"] = _per_class(roc_auc, W, y, proba, scored)
     return {name: out[name] for name in METRIC_NAMES}

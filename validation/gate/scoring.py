@@ -11,7 +11,12 @@ from typing import Any, Literal
 import numpy as np
 
 from equipoise.dataspec.errors import InputError
-from equipoise.validation.gate.metrics import METRIC_NAMES, all_metrics, stratified_weights
+from equipoise.validation.gate.metrics import (
+    METRIC_NAMES,
+    all_metrics,
+    prior_weights,
+    stratified_weights,
+)
 from equipoise.validation.gate.settings import GateSettings
 
 Family = Literal["baseline", "synthetic"]
@@ -31,6 +36,10 @@ class CandidateScores:
     proba: np.ndarray
     threshold: float | None = None
     note: str = ""
+    #: the dose search's choice and grid (synthetic candidates, when it ran)
+    dose: dict[str, Any] | None = None
+    #: how to reproduce it: {"estimator": "LogisticRegression(...)", "params": {...}}
+    recipe: dict[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -88,6 +97,8 @@ class Leaderboard:
                     "threshold": row.candidate.threshold,
                     "metrics": dict(row.point),
                     "note": row.candidate.note,
+                    "dose": row.candidate.dose,
+                    "recipe": row.candidate.recipe,
                 }
             )
         return records
@@ -131,13 +142,30 @@ def score_candidates(
             raise ValueError(
                 f"{cand.key}: proba has shape {proba.shape}, expected {(len(y), len(classes))}"
             )
-        pred = _predict(proba, cand.threshold, m)
-        values = all_metrics(W, y, proba, pred, positive=m, minority=m)
+        values = metric_values(W, y, proba, cand.threshold, m, settings)
         point = {name: float(values[name][0]) for name in METRIC_NAMES}
         rows.append(Row(cand, point, {name: values[name][1:] for name in METRIC_NAMES}))
     primary = settings.primary
     rows.sort(key=lambda r: (-_finite(r.point[primary]), r.candidate.family, r.candidate.key))
     return Leaderboard(rows, classes, minority, minority, y_raw, settings)
+
+
+def metric_values(
+    W: np.ndarray,
+    y: np.ndarray,
+    proba: np.ndarray,
+    threshold: float | None,
+    positive: int,
+    settings: GateSettings,
+) -> dict[str, np.ndarray]:
+    """Every metric of one candidate's predictions for the weightings W (the gate's
+    fixed threshold, precision floor and deployment prior applied). y: class indices."""
+    W = W * prior_weights(y, positive, settings.deployment_prior)[None, :]
+    pred = _predict(proba, threshold, positive)
+    return all_metrics(
+        W, y, proba, pred, positive=positive, minority=positive,
+        fixed_threshold=settings.fixed_threshold, precision_floor=settings.precision_floor,
+    )  # fmt: skip
 
 
 def _predict(proba: np.ndarray, threshold: float | None, positive: int) -> np.ndarray:

@@ -227,6 +227,7 @@ class SeriesGateSettings(GateSettings):
 
     MODALITY: ClassVar[str] = "series"
     MODELS: ClassVar[tuple[str, ...]] = MODELS
+    USER_MODELS: ClassVar[bool] = False
 
     models: tuple[str, ...] = ("minirocket",)
     """Downstream models every candidate is trained with: `minirocket` (MiniRocket
@@ -238,6 +239,10 @@ class SeriesGateSettings(GateSettings):
     """Strategies on real series that a synthetic set has to beat (`none` always runs;
     `threshold` and `anomaly` need two classes); default: every registered series
     baseline."""
+
+    dose: dict[str, Any] | None = None
+    """The dose and weight search (off by default here: each grid point refits
+    the model per fold); `{amounts: [...], weights: [...]}` turns it on."""
 
     rocket_kernels: int = 10_000
     """MiniRocket kernels (sktime's default; at least 84, rounded down to a multiple of

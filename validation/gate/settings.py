@@ -38,6 +38,10 @@ class GateSettings:
     MODALITY: ClassVar[str] = "table"
     #: the downstream models this modality's gate can train
     MODELS: ClassVar[tuple[str, ...]] = ("logreg", "hgb")
+    #: whether `models` may name the user's own classifier by import path
+    USER_MODELS: ClassVar[bool] = True
+    #: whether this modality's downstream models take `sample_weight` (the dose search)
+    DOSE: ClassVar[bool] = True
 
     mode: Literal["enforce", "report"] = "enforce"
     """"enforce": publish only when the rule below holds, otherwise exit 3 and publish
@@ -55,9 +59,11 @@ class GateSettings:
     guards: dict[str, float] = field(default_factory=lambda: {"recall": 0.05})
     """Metric -> the most it may drop (absolute) against the best baseline."""
 
-    models: tuple[str, ...] = ("logreg", "hgb")
+    models: tuple[str | dict[str, Any], ...] = ("logreg", "hgb")
     """Downstream models every candidate is trained with: `logreg` (one-hot + scaled
-    logistic regression), `hgb` (sklearn HistGradientBoosting)."""
+    logistic regression), `hgb` (sklearn HistGradientBoosting), or your own classifier
+    by import path: `{import: xgboost.XGBClassifier, params: {...}, encode: onehot |
+    ordinal, name: ...}` (`validation/gate/usermodel.py`)."""
 
     baselines: tuple[str, ...] = field(default_factory=baselines_of("table"))
     """Strategies on real data that a synthetic set has to beat (`none` is always run);
@@ -69,6 +75,28 @@ class GateSettings:
     cv_folds: int = 5
     """Stratified folds on the training split that choose the `threshold` baseline's
     cut-off (never the holdout)."""
+
+    fixed_threshold: float = 0.5
+    """The cut-off on the minority class's probability that `f1_fixed`, `recall_fixed`
+    and `precision_fixed` use: the one you deploy, whatever a candidate tuned."""
+
+    precision_floor: float = 0.5
+    """The least precision of the cut-off that `recall_at_precision` may pick."""
+
+    deployment_prior: float | None = None
+    """The minority class's share expected in production (0 < p < 1). When set, the
+    holdout rows are weighted so that its class shares match it (minority p, the other
+    classes 1 - p in their holdout proportions) in every metric and the dose search;
+    prior-free metrics (recall, ROC-AUC, balanced accuracy) do not move."""
+
+    dose: dict[str, Any] | None = field(
+        default_factory=lambda: {"amounts": [0.0, 0.25, 0.5, 1.0], "weights": [0.3, 1.0]}
+    )
+    """The dose and weight search of every synthetic candidate × model: `amounts` are
+    shares of its accepted rows (the training split's deficit) to add, `weights` their
+    sample weight; stratified CV (`cv_folds`) on the training split only, synthetic rows
+    in the training folds only, ranks the grid by `primary`. Amount 0 wins ties (then:
+    synthetic rows did not help). null: add every accepted row at weight 1."""
 
     bootstrap: int = 1000
     """Stratified bootstrap resamples of the holdout for the intervals."""
@@ -95,9 +123,7 @@ class GateSettings:
         object.__setattr__(self, "baselines", tuple(self.baselines))
         from equipoise.validation.gate.baselines import check
 
-        unknown = [m for m in self.models if m not in self.MODELS]
-        if unknown or not self.models:
-            problems.append(f"models must be some of {', '.join(self.MODELS)}, got {unknown}")
+        problems += self._model_problems()
         problems += check(self.baselines, self.MODALITY)
         if not is_number(self.min_uplift):
             problems.append(f"min_uplift must be a number, got {self.min_uplift!r}")
@@ -109,9 +135,76 @@ class GateSettings:
             problems.append(f"bootstrap must be 100 to 100000 resamples, got {self.bootstrap!r}")
         if not is_number(self.confidence) or not 0.5 <= self.confidence < 1:
             problems.append(f"confidence must be at least 0.5 and below 1, got {self.confidence!r}")
+        for name in ("fixed_threshold", "precision_floor"):
+            value = getattr(self, name)
+            if not is_number(value) or not 0 < value < 1:
+                problems.append(f"{name} must be between 0 and 1 (exclusive), got {value!r}")
+        prior = self.deployment_prior
+        if prior is not None and (not is_number(prior) or not 0 < prior < 1):
+            problems.append(f"deployment_prior must be between 0 and 1 (exclusive), got {prior!r}")
+        problems += self._dose_problems()
         problems += self._more_problems()
         if problems:
             raise InputError("gate: " + "; ".join(problems))
+
+    def _model_problems(self) -> list[str]:
+        from equipoise.validation.gate.usermodel import parse
+
+        specs, problems = [], []
+        for model in self.models:
+            if isinstance(model, dict) and self.USER_MODELS:
+                spec, problem = parse(model)
+                problems += [problem] if problem else []
+                specs.append(spec)
+            elif isinstance(model, str) and model in self.MODELS:
+                specs.append(model)
+            else:
+                more = " or {import: package.Class, params: {...}}" if self.USER_MODELS else ""
+                problems.append(
+                    f"models must be some of {', '.join(self.MODELS)}{more}, got {model!r}"
+                )
+        if not self.models:
+            problems.append(f"models must be some of {', '.join(self.MODELS)}, got none")
+        names = [str(s) for s in specs]
+        if len(set(names)) < len(names):
+            problems.append(f"models: names repeat in {names}; give each a distinct name")
+        object.__setattr__(self, "_specs", tuple(specs))
+        return problems
+
+    def _dose_problems(self) -> list[str]:
+        if self.dose is None:
+            return []
+        if not self.DOSE:
+            return [f"dose: the {self.MODALITY} gate cannot weight rows; leave dose out"]
+        if not isinstance(self.dose, dict) or set(self.dose) - {"amounts", "weights"}:
+            return [f"dose must be {{amounts: [...], weights: [...]}} or null, got {self.dose!r}"]
+        problems = []
+        for key, ok, words in (
+            ("amounts", lambda v: 0 <= v <= 1, "shares from 0 to 1"),
+            ("weights", lambda v: 0 < v <= 1, "weights above 0, at most 1"),
+        ):
+            values = self.dose.get(key, [])
+            if (
+                not isinstance(values, list | tuple)
+                or not values
+                or not all(is_number(v) and ok(v) for v in values)
+            ):
+                problems.append(f"dose.{key} must be a list of {words}, got {values!r}")
+        return problems
+
+    @property
+    def model_specs(self) -> tuple[Any, ...]:
+        """The downstream models: names of the modality's own, `UserModel`s for yours."""
+        return self._specs  # type: ignore[attr-defined]
+
+    @property
+    def dose_grid(self) -> list[tuple[float, float]]:
+        """(amount, weight) settings the dose search tries, amount 0 once and first."""
+        if self.dose is None:
+            return []
+        amounts = sorted({float(a) for a in self.dose.get("amounts", [])})
+        weights = sorted({float(w) for w in self.dose.get("weights", [])}, reverse=True)
+        return [(a, w) for a in amounts for w in (weights if a > 0 else weights[:1])]
 
     def _more_problems(self) -> list[str]:
         """A subclass's checks of its own fields."""

@@ -2,8 +2,9 @@
 regression and HistGradientBoosting on the project's one mixed-type encoder
 (`MixedEncoder`, fitted on each candidate's training rows: one-hot + scaled for the
 logistic regression and the imbalanced-learn ensembles, category codes for
-HistGradientBoosting's native categorical support), class weights, threshold tuning,
-SMOTE in the pipeline, and the strategies that bring a model of their own."""
+HistGradientBoosting's native categorical support; a user model by import path picks
+one with `encode`), class weights, threshold tuning, SMOTE and random oversampling in
+the pipeline, and the strategies that bring a model of their own."""
 
 from __future__ import annotations
 
@@ -18,7 +19,13 @@ from equipoise.dataspec.encoding import MixedEncoder
 from equipoise.dataspec.schema import TableSchema
 from equipoise.dataspec.seeding import derive_seed
 from equipoise.validation.gate.arena import Arena, Entry, Pair
-from equipoise.validation.gate.estimators import each_model, entry, threshold_entries
+from equipoise.validation.gate.estimators import (
+    each_model,
+    entry,
+    oversampled,
+    threshold_entries,
+)
+from equipoise.validation.gate.usermodel import UserClassifier, UserModel
 
 #: the downstream models every table candidate is trained with
 MODELS = ("logreg", "hgb")
@@ -56,14 +63,29 @@ def native_categorical_mask(schema: TableSchema) -> np.ndarray:
     return np.array(mask, dtype=bool)
 
 
+def encoding(model: str | UserModel) -> str:
+    """The encoder mode a downstream model is trained on."""
+    if isinstance(model, UserModel):
+        return model.encode
+    return "ordinal" if model == "hgb" else "onehot"
+
+
 def downstream_model(
-    name: str, schema: TableSchema, *, seed: int, class_weight: str | None = None
+    name: str | UserModel, schema: TableSchema, *, seed: int, class_weight: str | None = None
 ) -> Any:
-    """A fresh pipeline (encoder + classifier) for one of the gate's downstream models."""
+    """A fresh pipeline (encoder + classifier) for one of the gate's downstream models
+    (a `UserModel`: the user's classifier, class weights its own way or by weight)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
+    if isinstance(name, UserModel):
+        clf = name.build(seed=seed)
+        balance = class_weight is not None and not name.has_class_weight
+        if class_weight is not None and not balance:
+            clf.set_params(class_weight=class_weight)
+        model = UserClassifier(clf, balance=balance)
+        return Pipeline([("encode", SchemaEncoder(schema, name.encode)), ("model", model)])
     if name == "logreg":
         clf = LogisticRegression(max_iter=2000, class_weight=class_weight)
         return Pipeline([("encode", SchemaEncoder(schema, "onehot")), ("model", clf)])
@@ -87,13 +109,17 @@ def smote_model(name: str, schema: TableSchema, *, seed: int, minority_rows: int
     k = max(1, min(5, minority_rows - 1))
     base = downstream_model(name, schema, seed=seed)
     encode, clf = base.steps[0][1], base.steps[1][1]
-    mask = native_categorical_mask(schema) if name == "hgb" else None
+    mask = native_categorical_mask(schema) if encoding(name) == "ordinal" else None
     if mask is not None and mask.any():
         columns = np.flatnonzero(mask).tolist()  # SMOTENC wants indices, not a mask
         sampler = SMOTENC(categorical_features=columns, k_neighbors=k, random_state=seed)
     else:
         sampler = SMOTE(k_neighbors=k, random_state=seed)
     return Pipeline([("encode", encode), ("smote", sampler), ("model", clf)])
+
+
+#: real rows of the smaller classes repeated up to the largest class's count, then the model
+oversample_model = oversampled(downstream_model)
 
 
 def own_model(strategy: str, schema: TableSchema, *, seed: int, gamma: float) -> Any:
@@ -128,11 +154,12 @@ def _imblearn(cls_name: str, seed: int, **params: Any) -> Any:
 # --------------------------------------------------------------------------- entries
 
 
-def per_model(**options: Any):
-    """Entries of each configured downstream model (`none` and `class_weight`)."""
+def per_model(make=downstream_model, **options: Any):
+    """Entries of each configured downstream model built by `make` (`none`,
+    `class_weight`, `random_oversample`)."""
 
     def entries(arena: Arena, name: str, family: str, data: Pair) -> list[Entry]:
-        return each_model(arena, name, family, data, downstream_model, **options)
+        return each_model(arena, name, family, data, make, **options)
 
     return entries
 

@@ -16,7 +16,12 @@ from typing import Any, ClassVar
 from equipoise.dataspec.seeding import derive_seed
 from equipoise.dataspec.text import embedding_rows
 from equipoise.validation.gate.arena import Arena, Entry, Pair
-from equipoise.validation.gate.estimators import each_model, entry, threshold_entries
+from equipoise.validation.gate.estimators import (
+    each_model,
+    entry,
+    oversampled,
+    threshold_entries,
+)
 from equipoise.validation.gate.settings import GateSettings, baselines_of
 
 #: the downstream models every text candidate can be trained with
@@ -51,15 +56,8 @@ def downstream_model(name: str, schema: Any, *, seed: int, class_weight: str | N
     return Pipeline([features(name, schema), ("model", clf)])
 
 
-def oversample_model(name: str, schema: Any, *, seed: int) -> Any:
-    """Real texts of the smaller classes repeated at random up to the largest class's
-    count (imbalanced-learn's RandomOverSampler, in the pipeline: fitted on the training
-    split only), then the model."""
-    from imblearn.over_sampling import RandomOverSampler
-    from imblearn.pipeline import Pipeline
-
-    base = downstream_model(name, schema, seed=seed)
-    return Pipeline([("oversample", RandomOverSampler(random_state=seed)), *base.steps])
+#: real rows of the smaller classes repeated up to the largest class's count, then the model
+oversample_model = oversampled(downstream_model)
 
 
 def forest_model(name: str, schema: Any, *, seed: int) -> Any:
@@ -120,6 +118,7 @@ class TextGateSettings(GateSettings):
 
     MODALITY: ClassVar[str] = "text"
     MODELS: ClassVar[tuple[str, ...]] = MODELS
+    USER_MODELS: ClassVar[bool] = False
 
     models: tuple[str, ...] = ("tfidf",)
     """Downstream models every candidate is trained with: `tfidf` (TF-IDF of the text
@@ -132,3 +131,7 @@ class TextGateSettings(GateSettings):
     baselines: tuple[str, ...] = field(default_factory=baselines_of("text"))
     """Strategies on real texts that a synthetic set has to beat (`none` always runs;
     `threshold` needs two classes); default: every registered text baseline."""
+
+    dose: dict[str, Any] | None = None
+    """The dose and weight search (off by default here: each grid point refits
+    the model per fold); `{amounts: [...], weights: [...]}` turns it on."""
