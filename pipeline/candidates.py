@@ -58,7 +58,13 @@ class Candidate:
             "synthetic_accepted": 0 if self.synthetic is None else len(self.synthetic[1]),
             "validation_passed": None if self.validation is None else self.validation.passed,
             "failure": self.failure,
+            **self._utility(),
         }
+
+    def _utility(self) -> dict[str, Any]:
+        """The candidate's train-on-synthetic / test-on-real figures, where computed."""
+        utility = getattr(self.validation, "utility", None)
+        return {"utility": utility} if utility else {}
 
 
 def candidate_seed(job: JobConfig, name: str) -> int:
