@@ -68,7 +68,7 @@ def main() -> None:
     cols = " | ".join(f"≥{t:g}" for t in THRESHOLDS)
     tstr_head = "TSTR PR-AUC at 0 / 0.2 (real)"
     print(f"| data | seed | rows | share passing / dropped at {cols} | {tstr_head} |")
-    print("| --- " * (5 + len(THRESHOLDS)) + "|")
+    print("| --- " * (4 + len(THRESHOLDS)) + "|")
     for name in args.data:
         source, label = DATASETS[name]
         df = read_source(source)
