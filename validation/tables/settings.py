@@ -1,5 +1,5 @@
-"""`ValidationSettings`: the thresholds and knobs of the schema, fidelity and leakage
-checks; the `validation:` section of a job config."""
+"""`ValidationSettings`: the thresholds and knobs of the schema, fidelity, leakage and
+label checks and of the utility figures; the `validation:` section of a job config."""
 
 from __future__ import annotations
 
