@@ -103,8 +103,9 @@ class ValidationSettings:
     min_label_proba: float = 0.2
     """Lowest probability of its intended class (balanced class weights) a synthetic row
     may have; rows below are dropped and counted per class (`label.rows_dropped`), next
-    to the share of real holdout rows of the class that pass (default 0.2; see
-    BENCHMARKS.md, "Label filter for tables")."""
+    to the share of real holdout rows of the class that pass (default 0.2, measured on
+    binary tables: BENCHMARKS.md, "Label filter and TSTR for tables"). With k classes an
+    undecided classifier gives about 1/k: from 5 classes on, lower it (e.g. 0.5 / k)."""
 
     label_model: Literal["logreg", "hgb"] = "logreg"
     """The label classifier: logistic regression (default) or HistGradientBoosting, as
