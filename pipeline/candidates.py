@@ -76,7 +76,13 @@ class Candidate:
             "validation_passed": None if self.validation is None else self.validation.passed,
             "dose": self.dose,
             "failure": self.failure,
+            **self._utility(),
         }
+
+    def _utility(self) -> dict[str, Any]:
+        """The candidate's train-on-synthetic / test-on-real figures, where computed."""
+        utility = getattr(self.validation, "utility", None)
+        return {"utility": utility} if utility else {}
 
 
 def candidate_seed(job: JobConfig, name: str) -> int:

@@ -68,7 +68,7 @@ def test_every_generator_goes_through_all_three_checks(tmp_path, attrition, cate
     checks = {row["check"] for row in validation["checks"] if row["class"] == "Yes"}
     assert {"schema.rows_dropped", "fidelity.column_shapes", "fidelity.column_pair_trends",
             "fidelity.detection_auc", "leakage.exact_copies", "leakage.near_copies",
-            "leakage.dcr_share"} <= checks  # fmt: skip
+            "leakage.dcr_share", "label.share_kept", "label.rows_dropped"} <= checks  # fmt: skip
     yes = validation["classes"]["Yes"]
     assert yes["fidelity"]["column_shapes"] is not None
     if kind == "random_oversample":  # copies by design: counted, kept, no distances
@@ -155,3 +155,33 @@ def test_broken_rows_are_dropped_counted_and_replaced(tmp_path, attrition, monke
     assert any("in_set" in name for name in failing)
     published = manifest["class_counts"]["published"]
     assert published["Yes"] <= published["No"]
+
+
+def test_label_filter_and_utility_reach_the_manifest_and_report(tmp_path, attrition_narrow):
+    result, _ = _run(tmp_path, attrition_narrow, "Attrition", "--generator", "smote",
+                     "--set=validation.min_label_proba=0.3")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    path = Path(result.stdout.strip().splitlines()[-1])
+    manifest = json.loads((path / "manifest.json").read_text())
+    validation = manifest["validation"]
+    yes = validation["classes"]["Yes"]
+    assert yes["label"]["share_kept"] is not None
+    assert yes["rows"]["dropped_by_label"] == validation["rows"]["dropped_by_label"]
+    assert {"label.share_kept", "label.rows_dropped"} <= {r["check"] for r in validation["checks"]}
+    (cand,) = manifest["candidates"]
+    tstr = cand["utility"]["models"]["logreg"]["Yes"]
+    assert 0 < tstr["synthetic"] <= 1 and 0 < tstr["real"] <= 1
+    assert validation["utility"] == cand["utility"]
+    html = (path / "report.html").read_text()
+    assert "train on synthetic, test on real" in html and "label.rows_dropped" in html
+
+    (tmp_path / "off").mkdir()
+    off, _ = _run(
+        tmp_path / "off", attrition_narrow, "Attrition", "--generator", "smote",
+        "--set=validation.label_filter=false", "--set=validation.utility_models=[]",
+    )  # fmt: skip
+    assert off.exit_code == 0, off.output
+    manifest = json.loads((Path(off.stdout.strip().splitlines()[-1]) / "manifest.json").read_text())
+    assert manifest["validation"]["rows"]["dropped_by_label"] == 0
+    assert not [r for r in manifest["validation"]["checks"] if r["check"].startswith("label.")]
+    assert "utility" not in manifest["candidates"][0]

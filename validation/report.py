@@ -32,6 +32,8 @@ class ValidationReport:
     #: the closest synthetic / training pairs (synthetic position, training position,
     #: distance, ratio), for the report's picture of them; empty where none were computed
     closest_pairs: list[tuple[int, int, float, float]] = field(default_factory=list)
+    #: train-on-synthetic / test-on-real figures (tables); empty where not computed
+    utility: dict[str, Any] = field(default_factory=dict)
 
     @property
     def failures(self) -> list[str]:
@@ -61,6 +63,9 @@ class ValidationReport:
                     "removed_by_leakage": int(
                         sum(c["rows"]["removed_by_leakage"] for c in self.classes.values())
                     ),
+                    "dropped_by_label": int(
+                        sum(c["rows"].get("dropped_by_label", 0) for c in self.classes.values())
+                    ),
                 },
                 "settings": self.settings.to_dict(),
                 "schema": self.schema,
@@ -68,6 +73,7 @@ class ValidationReport:
                 "checks": self.summary_rows(),
                 "notes": self.notes,
                 "timings_s": self.timings,
+                **({"utility": self.utility} if self.utility else {}),
             }
         )
 

@@ -1,6 +1,7 @@
 """Validation of synthetic table rows: a Great Expectations schema suite, SDMetrics
-fidelity and a detection test, and leakage of training records (exact copies, DCR
-share, NNDR, a per-row filter), each per generated class."""
+fidelity and a detection test, leakage of training records (exact copies, DCR share,
+NNDR, a per-row filter) and a cross-fitted label-consistency filter, each per generated
+class; and the rows' utility, train-on-synthetic / test-on-real."""
 
 from equipoise.validation.tables.settings import ValidationSettings
 from equipoise.validation.tables.validate import validate_synthetic

@@ -1,5 +1,5 @@
-"""`ValidationSettings`: the thresholds and knobs of the schema, fidelity and leakage
-checks; the `validation:` section of a job config."""
+"""`ValidationSettings`: the thresholds and knobs of the schema, fidelity, leakage and
+label checks and of the utility figures; the `validation:` section of a job config."""
 
 from __future__ import annotations
 
@@ -94,8 +94,44 @@ class ValidationSettings:
     exact copies, DCR filter) always see every row (default 20,000; the report says
     when it sampled)."""
 
+    label_filter: bool = True
+    """Drop synthetic rows whose intended class a classifier fitted on the real training
+    split does not recognise (cross-fitted: no row is judged by a model that trained on
+    the real row it copies or sits next to; `validation/tables/labels.py`). Default True;
+    false turns the filter off (no classifier is fitted, nothing is dropped by it)."""
+
+    min_label_proba: float = 0.2
+    """Lowest probability of its intended class (balanced class weights) a synthetic row
+    may have; rows below are dropped and counted per class (`label.rows_dropped`), next
+    to the share of real holdout rows of the class that pass (default 0.2, measured on
+    binary tables: BENCHMARKS.md, "Label filter and TSTR for tables"). With k classes an
+    undecided classifier gives about 1/k: from 5 classes on, lower it (e.g. 0.5 / k)."""
+
+    label_model: Literal["logreg", "hgb"] = "logreg"
+    """The label classifier: logistic regression (default) or HistGradientBoosting, as
+    the gate builds them (`validation/gate/tables.downstream_model`)."""
+
+    utility_models: tuple[str, ...] = ("logreg",)
+    """Downstream models of the train-on-synthetic / test-on-real figures (`logreg`,
+    `hgb`): each is trained on the synthetic rows plus the real rows of the other
+    classes and on the real training split, and scored on the real holdout (PR-AUC of
+    each generated class). Informational, not a check. Default [logreg]; [] skips it."""
+
     def __post_init__(self) -> None:
         problems = []
+        if isinstance(self.utility_models, str) or not isinstance(
+            self.utility_models, (list, tuple)
+        ):
+            problems.append(f"utility_models must be a list, got {self.utility_models!r}")
+        else:
+            object.__setattr__(self, "utility_models", tuple(self.utility_models))
+            unknown = [m for m in self.utility_models if m not in ("logreg", "hgb")]
+            if unknown:
+                problems.append(f"utility_models may hold logreg and hgb, got {unknown}")
+        if self.label_model not in ("logreg", "hgb"):
+            problems.append(f"label_model must be logreg or hgb, got {self.label_model!r}")
+        if not isinstance(self.label_filter, bool):
+            problems.append(f"label_filter must be true or false, got {self.label_filter!r}")
         if self.on_schema_failure not in ("drop", "fail"):
             problems.append(
                 f"on_schema_failure must be drop or fail, got {self.on_schema_failure!r}"
@@ -105,6 +141,7 @@ class ValidationSettings:
             "min_column_pair_trends",
             "max_exact_copy_share",
             "max_near_copy_share",
+            "min_label_proba",
         ):
             value = getattr(self, name)
             if not is_number(value) or not 0.0 <= value <= 1.0:

@@ -1,5 +1,5 @@
-"""`validate_synthetic`: schema, fidelity and leakage checks of synthetic rows, per
-generated class, with the verdict and the rows to keep."""
+"""`validate_synthetic`: schema, fidelity, leakage and label checks of synthetic rows,
+per generated class, with the verdict, the rows to keep and their utility (TSTR)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ from equipoise.validation.results import CheckResult
 from equipoise.validation.schema_suite import derive_expectations, run_schema_suite
 from equipoise.validation.tables.fidelity import assess_fidelity
 from equipoise.validation.tables.inputs import check_real, check_synthetic, dtype_mismatches
+from equipoise.validation.tables.labels import cross_fitted_filter
 from equipoise.validation.tables.leakage import ClassRows, assess_leakage, row_hashes
 from equipoise.validation.tables.settings import ValidationSettings
+from equipoise.validation.tables.utility import tstr
 
 
 def validate_synthetic(
@@ -88,6 +90,18 @@ def validate_synthetic(
     keep = ~suite.drop
     checks: list[CheckResult] = []
     notes: list[str] = []
+    label_filter = None
+    if settings.label_filter:
+        t = time.perf_counter()
+        label_filter = cross_fitted_filter(
+            schema, (X_train, y_train), (X_hold, y_hold), X_syn, (Z_train, Z_hold, Z_syn),
+            model=settings.label_model, min_proba=settings.min_label_proba,
+            seed=derive_seed(seed, "validation", "labels"),
+        ).filter  # fmt: skip
+        timings["label_model"] = time.perf_counter() - t
+    else:
+        notes.append("label filter off (validation.label_filter: false): no row was judged "
+                     "by a label classifier")  # fmt: skip
     extra: list[str] = []
     classes: dict[Any, dict[str, Any]] = {}
     hold_labels = y_hold.to_numpy()
@@ -124,11 +138,18 @@ def validate_synthetic(
         )
         t_leak = time.perf_counter() - t
         keep[rows[leakage.removed]] = False
+        n_label, label_info = 0, None
+        if label_filter is not None and _distinct(h_train[in_train]) < 2:
+            notes.append(f"label filter skipped for class {label!r}: it has fewer than 2 "
+                         "distinct training rows, so every fold cannot see it")  # fmt: skip
+        elif label_filter is not None:
+            label_checks, label_info, n_label = label_filter.apply(label, rows, keep)
+            checks += label_checks
         kept = int(keep[mine].sum())
         if kept == 0:
             extra.append(
-                f"rows.kept: class {label!r}: no synthetic row survived the schema and leakage "
-                "checks; see the other failures and notes for this class"
+                f"rows.kept: class {label!r}: no synthetic row survived the schema, leakage "
+                "and label checks; see the other failures and notes for this class"
             )
         checks += fidelity.checks + leakage.checks
         notes += fidelity.notes + leakage.notes
@@ -139,6 +160,7 @@ def validate_synthetic(
                 "synthetic": int(mine.sum()),
                 "dropped_by_schema": failing_rows,
                 "removed_by_leakage": int(leakage.removed.sum()),
+                "dropped_by_label": n_label,
                 "kept": kept,
                 "real_train": int(in_train.sum()),
                 "real_holdout": int(in_hold.sum()),
@@ -146,7 +168,15 @@ def validate_synthetic(
             "schema": schema_part,
             "fidelity": fidelity.to_dict(),
             "leakage": leakage.to_dict(),
+            "label": label_info,
         }
+    t = time.perf_counter()
+    utility = tstr(
+        schema, (X_train, y_train), (X_hold, y_hold),
+        (X_syn[keep].reset_index(drop=True), y_syn[keep].reset_index(drop=True)),
+        settings.utility_models, derive_seed(seed, "validation", "utility"),
+    )  # fmt: skip
+    timings["utility"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
     return ValidationReport(
         settings=settings,
@@ -157,7 +187,12 @@ def validate_synthetic(
         notes=notes,
         timings={k: round(v, 3) for k, v in timings.items()},
         extra_failures=extra,
+        utility=utility,
     )
+
+
+def _distinct(hashes: np.ndarray) -> int:
+    return len(np.unique(hashes))
 
 
 def _schema_check(
