@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from equipoise.dataspec.seeding import derive_seed
 from equipoise.dataspec.text import embedding_rows
-from equipoise.validation.gate.arena import Arena, Entry, Pair
+from equipoise.validation.gate.arena import Arena, Entry, Pair, SyntheticSet
 from equipoise.validation.gate.estimators import (
     each_model,
     entry,
@@ -81,7 +81,8 @@ def per_model(make=downstream_model, **options: Any):
 
     def entries(arena: Arena, name: str, family: str, data: Pair) -> list[Entry]:
         out = each_model(arena, name, family, data, make, **options)
-        if not embedding_rows(data[0]).any():
+        X = data.synthetic[0] if isinstance(data, SyntheticSet) else data[0]
+        if not embedding_rows(X).any():
             return out
         return [e if e.model == "embed" else _cannot(e) for e in out]
 
