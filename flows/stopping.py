@@ -1,0 +1,187 @@
+"""Stopping a run within seconds on SIGINT (Ctrl-C) or SIGTERM, and never leaving
+Prefect's temporary server behind.
+
+Fits run in worker threads (or processes) that a signal cannot interrupt, so a
+signal does three things: it sets a stop flag that every fit checks at each epoch
+through its progress callback (and before it writes the fit cache), it raises
+`Interrupted` in the main thread so the flow unwinds (staging discarded, nothing
+published), and `shut_down` then ends the process with exit 128 + the signal
+(130, 143) after stopping child processes and the temporary server, without
+waiting for a fit that does not check the flag.
+
+The temporary server (started when no PREFECT_API_URL is set) gets a watchdog: a
+tiny process in its own session that stops the server when this process dies
+without doing so itself (SIGKILL, a crash).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+from equipoise.dataspec import Interrupted
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+#: how long `shut_down` waits for worker threads to notice the flag before exiting
+GRACE_S = 10.0
+
+_stop = threading.Event()
+_signum: list[int] = []
+
+
+def check() -> None:
+    """Raise Interrupted when a signal asked this run to stop (fits call it per epoch)."""
+    if _stop.is_set():
+        raise Interrupted(_signum[0])
+
+
+def requested() -> bool:
+    return _stop.is_set()
+
+
+def _request(signum: int) -> None:
+    if not _signum:
+        _signum.append(signum)
+    _stop.set()
+
+
+def _handler(signum: int, frame: object) -> None:
+    already = _stop.is_set()
+    _request(signum)
+    if not already:  # a second signal while unwinding changes nothing
+        for child in multiprocessing.active_children():  # fits on a process runner
+            child.terminate()
+        raise Interrupted(signum)
+
+
+#: whether `stop_on_signals` is active (the CLI's runs; not a deployment's)
+_armed: list[bool] = []
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Within the block, SIGINT and SIGTERM stop the run (only the main thread can
+    handle signals; elsewhere the block runs as it is)."""
+    with _handling():
+        _armed.append(True)
+        try:
+            yield
+        finally:
+            _armed.pop()
+
+
+def take_signals() -> None:
+    """Call first thing in the flow of a run started by `stop_on_signals`: Prefect's
+    flow engine has just replaced the SIGTERM handler with its own, which would wait
+    for the running fits before the run ends; with ours back, SIGTERM sets the stop
+    flag at once (Prefect restores ours when the flow ends). Does nothing in other
+    runs (a deployment's cancellation stays Prefect's)."""
+    if _armed and threading.current_thread() is threading.main_thread():
+        for s in SIGNALS:
+            signal.signal(s, _handler)
+
+
+@contextlib.contextmanager
+def _handling() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, _handler) for s in SIGNALS}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def shut_down(exit_code: int) -> None:
+    """End this process after a stop: child processes (process and Dask runners)
+    terminated, worker threads given GRACE_S to leave at their next epoch, the
+    temporary server stopped; never returns."""
+    _request(_signum[0] if _signum else signal.SIGTERM)
+    children = multiprocessing.active_children()
+    for child in children:
+        child.terminate()
+    deadline = time.monotonic() + GRACE_S
+    for child in children:
+        child.join(max(0.0, deadline - time.monotonic()))
+        if child.is_alive():
+            child.kill()
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    stop_temporary_server()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(exit_code)  # threads still in a fit that checks no flag end with the process
+
+
+# --------------------------------------------------------------------------- the temporary server
+
+WATCHDOG = """
+import os, signal, sys, time
+parent, server = int(sys.argv[1]), int(sys.argv[2])
+def alive():
+    try:
+        os.kill(server, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # the pid still belongs to Prefect's server, not to a process that reused it
+        with open(f"/proc/{server}/cmdline", "rb") as f:
+            return b"prefect.server.api.server" in f.read()
+    except OSError:
+        return True
+while alive():
+    if os.getppid() != parent:  # the run died without stopping its server
+        os.kill(server, signal.SIGTERM)
+        for _ in range(50):
+            time.sleep(0.1)
+            if not alive():
+                break
+        else:
+            os.kill(server, signal.SIGKILL)
+        break
+    time.sleep(0.5)
+"""
+
+
+def start_temporary_server() -> int | None:
+    """Start Prefect's temporary server now unless a server is configured
+    (PREFECT_API_URL), with its watchdog; returns the server's pid (None: none started)."""
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+    if os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value():
+        return None
+    if not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        return None
+    server = SubprocessASGIServer()
+    already = server.server_process is not None
+    server.start()  # the same instance Prefect's client uses (one per port)
+    if server.server_process is None:
+        return None
+    pid = server.server_process.pid
+    if not already:
+        subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", WATCHDOG, str(os.getpid()), str(pid)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, close_fds=True,
+        )  # fmt: skip
+    return pid
+
+
+def stop_temporary_server() -> None:
+    """Stop the temporary server if this process started one."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    with contextlib.suppress(Exception):
+        SubprocessASGIServer().stop()  # the one instance (per port) Prefect's client started
