@@ -36,8 +36,9 @@ class MarkingCTGAN(CTGAN):
         super()._fit(X, y, seed=seed, progress=marked)
 
 registry.REGISTRY[MarkingCTGAN.kind] = MarkingCTGAN
-from equipoise.cli import app
-app(sys.argv[1:])
+if __name__ == "__main__":  # process runners import this file again in each worker
+    from equipoise.cli import app
+    app(sys.argv[1:])
 """
 
 

@@ -372,3 +372,21 @@ def test_report_mode_says_it_publishes_anyway():
     assert "nothing published" not in report.sentence
     assert report.sentence.endswith("published anyway (gate.mode: report)")
     assert _in_report_mode(refused, GateSettings(mode="enforce")) is refused
+
+
+def test_write_faults_become_exit_6_and_remove_what_was_half_written(tmp_path):
+    import errno
+
+    from equipoise.dataspec import WriteError
+    from equipoise.store.versions import writing
+
+    folder = tmp_path / "runs" / "table" / "run-1"
+    denied = r"could not write the run folder .*Permission denied"
+    with pytest.raises(WriteError, match=denied), writing("the run folder", remove=folder):
+        folder.mkdir(parents=True)
+        (folder / "gate.json").write_text("{}")
+        raise PermissionError(errno.EACCES, "Permission denied", str(folder / "report.html"))
+    assert not folder.exists(), "the half-written run folder is removed"
+    assert WriteError("x").exit_code == 6
+    with pytest.raises(FileNotFoundError), writing("anything"):  # not a write fault: as it is
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", "x")
