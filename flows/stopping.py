@@ -33,6 +33,7 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 GRACE_S = 10.0
 
 _stop = threading.Event()
+_exiting = threading.Event()
 _signum: list[int] = []
 
 
@@ -58,7 +59,23 @@ def _handler(signum: int, frame: object) -> None:
     if not already:  # a second signal while unwinding changes nothing
         for child in multiprocessing.active_children():  # fits on a process runner
             child.terminate()
+        threading.Thread(target=_deadline, args=(signum,), daemon=True).start()
         raise Interrupted(signum)
+
+
+def _deadline(signum: int) -> None:
+    """The bound on the wait: the flow engine waits for a running fit thread before the
+    run unwinds, and a fit without epochs (a copula, ForestFlow) never checks the flag;
+    after GRACE_S the process ends anyway (its staging folder, left hidden, is removed
+    by the next run under that name)."""
+    time.sleep(GRACE_S)
+    if _exiting.is_set():  # shut_down is already on its way out
+        return
+    message = Interrupted(signum).message
+    sys.stderr.write(f"error: {message} (a fit did not stop within {GRACE_S:.0f} s)\n")
+    stop_temporary_server()
+    sys.stderr.flush()
+    os._exit(128 + signum)
 
 
 #: whether `stop_on_signals` is active (the CLI's runs; not a deployment's)
@@ -105,6 +122,7 @@ def shut_down(exit_code: int) -> None:
     """End this process after a stop: child processes (process and Dask runners)
     terminated, worker threads given GRACE_S to leave at their next epoch, the
     temporary server stopped; never returns."""
+    _exiting.set()
     _request(_signum[0] if _signum else signal.SIGTERM)
     children = multiprocessing.active_children()
     for child in children:

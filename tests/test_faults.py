@@ -219,7 +219,7 @@ def test_sigkill_while_sampling_then_rerun_reuses_the_fit_and_the_version(
 
 MARKING = textwrap.dedent(
     """
-    import os, sys
+    import os, sys, time
     from pathlib import Path
     from equipoise.generators import registry
     from equipoise.generators.tables.models import CTGAN
@@ -238,7 +238,17 @@ MARKING = textwrap.dedent(
 
             super()._fit(X, y, seed=seed, progress=marked)
 
-    registry.REGISTRY[MarkingCTGAN.kind] = MarkingCTGAN
+    class SleepingCTGAN(CTGAN):
+        '''A fit that never reports progress (like a copula's): no flag reaches it.'''
+
+        kind = "sleeping_ctgan"
+
+        def _fit(self, X, y, *, seed, progress):
+            Path(os.environ["TRAINING_FILE"]).touch()
+            time.sleep(300)
+
+    for cls in (MarkingCTGAN, SleepingCTGAN):
+        registry.REGISTRY[cls.kind] = cls
     from equipoise.cli import app
     app(sys.argv[1:])
     """
@@ -269,14 +279,19 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL],
-                         ids=["SIGTERM", "SIGINT", "SIGKILL"])  # fmt: skip
+@pytest.mark.parametrize(
+    ("signum", "kind"),
+    [(signal.SIGTERM, "marking_ctgan"), (signal.SIGINT, "marking_ctgan"),
+     (signal.SIGKILL, "marking_ctgan"), (signal.SIGTERM, "sleeping_ctgan")],
+    ids=["SIGTERM", "SIGINT", "SIGKILL", "SIGTERM-fit-without-epochs"],
+)  # fmt: skip
 def test_a_signal_during_a_fit_stops_the_run_and_its_temporary_server(
-    tmp_path, attrition_narrow, signum
+    tmp_path, attrition_narrow, signum, kind
 ):
     """A real CTGAN fit of 5,000 epochs on the run's own temporary Prefect server:
     SIGTERM / SIGINT end it within seconds (exit 143 / 130, one line), SIGKILL leaves no
-    server behind either; nothing is published or cached after the signal."""
+    server behind either; nothing is published or cached after the signal. A fit that
+    never reports progress is not waited for beyond stopping.GRACE_S (10 s)."""
     attrition_narrow.to_csv(tmp_path / "table.csv", index=False)
     (tmp_path / "run.py").write_text(MARKING)
     store, training = tmp_path / "store", tmp_path / "training"
@@ -284,7 +299,7 @@ def test_a_signal_during_a_fit_stops_the_run_and_its_temporary_server(
     env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "TRAINING_FILE": str(training)}
     proc = subprocess.Popen(
         [sys.executable, tmp_path / "run.py", "run", "--data", tmp_path / "table.csv",
-         "--label", "Attrition", "--generator", "marking_ctgan", "--out", store,
+         "--label", "Attrition", "--generator", kind, "--out", store,
          "--set", "generator.params.epochs=5000", "--set", f"output.runs={tmp_path / 'runs'}"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
