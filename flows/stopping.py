@@ -145,56 +145,73 @@ def shut_down(exit_code: int) -> None:
 
 WATCHDOG = """
 import os, signal, sys, time
-parent, server = int(sys.argv[1]), int(sys.argv[2])
-def alive():
+parent = int(sys.argv[1])
+group = os.getpgid(parent)
+MARK = b"prefect.server.api.server"
+def cmdline(pid):
     try:
-        os.kill(server, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # the pid still belongs to Prefect's server, not to a process that reused it
-        with open(f"/proc/{server}/cmdline", "rb") as f:
-            return b"prefect.server.api.server" in f.read()
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
     except OSError:
-        return True
-while alive():
-    if os.getppid() != parent:  # the run died without stopping its server
-        os.kill(server, signal.SIGTERM)
-        for _ in range(50):
-            time.sleep(0.1)
-            if not alive():
-                break
-        else:
-            os.kill(server, signal.SIGKILL)
-        break
+        return b""
+def servers(ppid):  # Prefect servers whose parent is ppid and whose group is the run's
+    found = set()
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+                if int(fields[1]) == ppid and int(fields[2]) == group:
+                    found.add(int(name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return {p for p in found if MARK in cmdline(p)}
+seen = set()
+while os.getppid() == parent:
+    seen = {p for p in seen if MARK in cmdline(p)} | servers(parent)
     time.sleep(0.5)
+# The run is gone. Its servers, seen before or orphaned since (now children of the same
+# reaper as this watchdog, in the run's process group), are stopped.
+seen = {p for p in seen if MARK in cmdline(p)} | servers(os.getppid())
+for pid in seen:
+    os.kill(pid, signal.SIGTERM)
+for _ in range(50):
+    if not any(MARK in cmdline(p) for p in seen):
+        break
+    time.sleep(0.1)
+else:
+    for pid in seen:
+        if MARK in cmdline(pid):
+            os.kill(pid, signal.SIGKILL)
 """
 
 
-def start_temporary_server() -> int | None:
+def start_temporary_server() -> None:
     """Start Prefect's temporary server now unless a server is configured
-    (PREFECT_API_URL), with its watchdog; returns the server's pid (None: none started)."""
+    (PREFECT_API_URL), after a watchdog that stops it should this process die without
+    doing so (SIGKILL, even during the server's start). The watchdog reads /proc (Linux);
+    elsewhere it finds nothing to stop."""
     from prefect.server.api.server import SubprocessASGIServer
     from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
 
     if os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value():
-        return None
+        return
     if not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
-        return None
+        return
     server = SubprocessASGIServer()
-    already = server.server_process is not None
-    server.start()  # the same instance Prefect's client uses (one per port)
-    if server.server_process is None:
-        return None
-    pid = server.server_process.pid
-    if not already:
-        subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", WATCHDOG, str(os.getpid()), str(pid)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, close_fds=True,
+    if server.server_process is None and not _watchdog:
+        _watchdog.append(
+            subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", WATCHDOG, str(os.getpid())],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True,
+            )
         )  # fmt: skip
-    return pid
+    server.start()  # the same instance Prefect's client uses (one per port)
+
+
+#: the watchdog process of this one (at most one)
+_watchdog: list[subprocess.Popen] = []
 
 
 def stop_temporary_server() -> None:
