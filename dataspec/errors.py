@@ -1,6 +1,8 @@
 """Every error that ends a run with an exit code, in one place: each carries a one-line
 message that names the fix. Exit codes: 2 bad input or config · 3 the gate refused ·
-4 validation or generation failed · 5 published, but a hand-off failed."""
+4 validation or generation failed · 5 published, but a hand-off failed · 6 could not
+write (disk full, no permission): nothing published · 130 / 143 stopped by SIGINT
+(Ctrl-C) / SIGTERM: nothing published."""
 
 from __future__ import annotations
 
@@ -58,3 +60,26 @@ class HandoffError(EquipoiseError):
     """The version is published but a hand-off failed (exit 5); rerun `equipoise publish`."""
 
     exit_code = 5
+
+
+class WriteError(EquipoiseError):
+    """The store, the fit cache or the run folder could not be written (disk full, no
+    permission) after the run had started (exit 6, nothing published, staging removed)."""
+
+    exit_code = 6
+
+
+class Interrupted(BaseException):
+    """The run was stopped by SIGINT or SIGTERM (exit 128 + the signal's number: 130,
+    143). A BaseException so that no `except Exception` in a fit or check swallows it."""
+
+    def __init__(self, signum: int):
+        import signal
+
+        self.signum = signum
+        self.exit_code = 128 + signum
+        self.message = (
+            f"stopped by {signal.Signals(signum).name}; nothing published (rerun the same "
+            "command to start again: fits that finished are reused)"
+        )
+        super().__init__(self.message)

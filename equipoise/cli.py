@@ -2,8 +2,10 @@
 `equipoise --help` answers at once.
 
 Exit codes: 0 published · 2 bad input or config · 3 the gate refused ·
-4 validation (or generation) failed. The last stdout line of a successful
-run is the published version's folder; everything else goes to stderr.
+4 validation (or generation) failed · 5 published, a hand-off failed · 6 could not
+write (disk full, no permission) · 130 / 143 stopped by SIGINT / SIGTERM. The last
+stdout line of a successful run is the published version's folder; everything else
+goes to stderr.
 """
 
 from __future__ import annotations
@@ -41,12 +43,17 @@ def run(config: Path | None = None, **options: Any) -> None:
     _quiet_environment()
     from rich.console import Console
 
-    from equipoise.dataspec import EquipoiseError
+    from equipoise.dataspec import EquipoiseError, Interrupted
+    from equipoise.flows import stopping
 
     err = Console(stderr=True)
     try:
-        job = _job_config(config, options)
-        path = _run_flow(job, err)
+        with stopping.stop_on_signals():
+            job = _job_config(config, options)
+            path = _run_flow(job, err)
+    except Interrupted as stop:  # SIGINT / SIGTERM: exit 130 / 143 within seconds
+        err.print(f"[bold red]error:[/] {stop.message}", highlight=False, soft_wrap=True)
+        stopping.shut_down(stop.exit_code)
     except EquipoiseError as error:
         _print_refused_leaderboard(error, err)
         err.print(f"[bold red]error:[/] {error.message}", highlight=False, soft_wrap=True)
@@ -253,10 +260,10 @@ def _run_flow(job, console) -> str:
     from equipoise.pipeline import preload
     from equipoise.pipeline.modalities import modality
     from equipoise.store.handoff import check as check_handoffs
-    from equipoise.store.versions import check_store_writable
+    from equipoise.store.versions import check_outputs
 
     # Bad input answers before the Prefect server starts, in one line.
-    check_store_writable(Path(job.output.store))
+    check_outputs(job.output)
     check_handoffs(job.handoff, Path(job.output.store))
     preload.preload(modality(job.MODALITY), job)
     with short_errors_in_prefect_logs(), rich_progress(console):

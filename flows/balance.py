@@ -5,6 +5,7 @@ differs between tables, images, ... comes from the job's `Modality` plug-in."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ from prefect.cache_policies import NO_CACHE
 
 from equipoise.dataspec import GateRefused, ValidationFailed
 from equipoise.dataspec.seeding import derive_seed
-from equipoise.flows import fitting, runners
+from equipoise.flows import fitting, runners, stopping
 from equipoise.flows.progress import current_reporter
 from equipoise.generators import Generator, Resampler, registry
 from equipoise.pipeline import balance as counts
@@ -44,7 +45,7 @@ def _load(mod: Modality, job: JobConfig) -> Any:
 
 
 def _split(mod: Modality, raw: Any, job: JobConfig) -> Prepared:
-    return mod.split(raw, job)
+    return preload.split(mod, raw, job)
 
 
 def _make_generator(kind: str, params: dict, schema: Any) -> Generator | Resampler:
@@ -68,9 +69,19 @@ def _gate(arena: Arena, synthetic_sets: dict[str, Any], settings: Any):
     board = run_gate(arena, synthetic_sets, progress=current_reporter(logger))
     for item in board.skipped:
         logger.warning("gate: %(candidate)s · %(model)s could not be trained: %(error)s", item)
-    decision = decide(board, settings)
+    decision = _in_report_mode(decide(board, settings), settings)
     logger.info("gate: %s", decision.sentence)
     return board, decision
+
+
+def _in_report_mode(decision, settings: Any):
+    """gate.mode report publishes a refused set anyway: the sentence says so."""
+    if decision.publish or settings.mode != "report":
+        return decision
+    sentence = decision.sentence.replace(
+        "nothing published", "published anyway (gate.mode: report)"
+    )
+    return dataclasses.replace(decision, sentence=sentence)
 
 
 def _publish(staging: Path, mod: Modality, data: Prepared, winner: Candidate, finish):
@@ -109,13 +120,14 @@ def balance(job: JobConfig) -> str:
     modality; returns the published version's folder. Raises InputError (exit 2),
     GateRefused (exit 3), ValidationFailed or GenerationError (exit 4); nothing is
     published unless it returns."""
+    stopping.take_signals()  # SIGINT / SIGTERM stop the fits at their next epoch
     logger = get_run_logger()
     mod = modality(job.MODALITY)
     timings: dict[str, float] = {}
     lap = Laps(timings)
 
     store = Path(job.output.store)
-    versions.check_store_writable(store)
+    versions.check_outputs(job.output)
     handoff.check(job.handoff, store)
     raw = load_task(mod, job)
     data = split_task(mod, raw, job)
@@ -161,6 +173,7 @@ def balance(job: JobConfig) -> str:
             winner.apply_dose(decision.recommendation and decision.recommendation["dose"])
 
         def finish(version: str, hashes: dict[str, str], written: Written):
+            lap("publish")  # merge and data files; the manifest comes last, with this lap
             manifest = build_manifest(
                 job, mod, data, winner, candidates, written, board, decision, timings,
                 _flow_run_id(),
@@ -173,7 +186,6 @@ def balance(job: JobConfig) -> str:
     except BaseException:
         versions.discard(staging)
         raise
-    lap("publish")
     handoff_task(job.handoff, published.path)
     _artifacts(job, mod, published, winner, board, decision)
     logger.info(
@@ -273,9 +285,10 @@ def _refusal_report(job, mod, data, best, candidates, board, decision, timings) 
     )
     run_id = manifest["prefect_flow_run_id"] or datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     folder = Path(job.output.runs) / versions.safe_name(job.dataset_name) / run_id
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "gate.json").write_text(json.dumps(manifest, indent=2, default=str))
-    (folder / "report.html").write_text(_report(mod, data, best, manifest, None, board, None))
+    with versions.writing(f"the run folder {folder}", remove=folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "gate.json").write_text(json.dumps(manifest, indent=2, default=str))
+        (folder / "report.html").write_text(_report(mod, data, best, manifest, None, board, None))
     return folder
 
 

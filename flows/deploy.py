@@ -58,7 +58,9 @@ def run_job(job: JobConfig) -> str:
 
     from equipoise.flows.balance import balance
     from equipoise.flows.runners import with_runner
+    from equipoise.flows.stopping import start_temporary_server
 
+    start_temporary_server()  # with a watchdog that stops it should this process be killed
     with tags(f"modality:{job.MODALITY}"):
         return with_runner(balance, job.runner)(job)
 

@@ -13,6 +13,7 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from equipoise.flows import stopping
 from equipoise.generators import Generator, Resampler
 from equipoise.store import fit_cache
 
@@ -38,6 +39,7 @@ def _fit(generator: Generator, rows: fit_cache.FrameRef, seed: int, fits: Path |
         os.getpid(),
     )  # fmt: skip
     if path is not None:
+        stopping.check()  # a run stopped by a signal caches nothing after the stop
         fit_cache.write_atomic(path, generator)
     return generator
 

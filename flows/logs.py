@@ -1,7 +1,8 @@
 """Keep Prefect's logs to one line for the errors equipoise explains itself.
 
 A task or flow that raises an EquipoiseError (bad input, failed validation)
-would otherwise print a traceback before the CLI's one-line message.
+would otherwise print a traceback before the CLI's one-line message; after SIGINT or
+SIGTERM their crash reports are left out altogether.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from equipoise.dataspec import EquipoiseError
+from equipoise.flows import stopping
 
 PREFECT_LOGGERS = ("prefect.flow_runs", "prefect.task_runs", "prefect.flow_engine",
                    "prefect.task_engine")  # fmt: skip
@@ -18,6 +20,8 @@ PREFECT_LOGGERS = ("prefect.flow_runs", "prefect.task_runs", "prefect.flow_engin
 
 class _ShortEquipoiseErrors(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
+        if stopping.requested():  # stopped by a signal: the CLI's one line says so
+            return False
         exc = record.exc_info[1] if record.exc_info else None
         if isinstance(exc, EquipoiseError):
             record.exc_info = None

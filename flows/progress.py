@@ -7,18 +7,27 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from equipoise.flows import stopping
 from equipoise.generators import ProgressCallback
 
 _reporter: ProgressCallback | None = None
 
 
 def current_reporter(logger: logging.Logger | logging.LoggerAdapter) -> ProgressCallback:
-    """The CLI's progress bar if one is active, else a logger-based reporter."""
+    """The CLI's progress bar if one is active, else a logger-based reporter; either
+    raises Interrupted at the next epoch once SIGINT / SIGTERM asked the run to stop."""
     if _reporter is not None:
-        return _reporter
+        shown = _reporter
+
+        def show_progress(description: str, completed: int, total: int) -> None:
+            stopping.check()
+            shown(description, completed, total)
+
+        return show_progress
     last: dict[str, int] = {}
 
     def log_progress(description: str, completed: int, total: int) -> None:
+        stopping.check()
         step = max(1, total // 10)
         if completed == total or completed - last.get(description, -step) >= step:
             last[description] = completed

@@ -320,6 +320,14 @@ def apply_override(raw: dict[str, Any], item: str) -> None:
                 )
             node = node[int(part)]
             continue
+        if part.isdigit() and isinstance(node, dict) and part not in node:
+            # generator.0.params.x=1 on a job with one generator (a mapping, not a list)
+            if part != "0":
+                raise InputError(
+                    f"--set {item!r}: {parts[i - 1]!r} is a single mapping, not a list; "
+                    f"write {'.'.join(parts[:i] + parts[i + 1 :])}=..."
+                )
+            continue
         child = node.setdefault(part, {}) if isinstance(node, dict) else None
         if not isinstance(child, dict | list):
             raise InputError(f"--set {item!r}: {part!r} is not a section")

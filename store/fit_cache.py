@@ -29,6 +29,7 @@ import pandas as pd
 
 import equipoise
 from equipoise.generators import Generator
+from equipoise.store.versions import writing
 
 CACHE_FOLDER = ".cache"
 
@@ -85,14 +86,17 @@ def fit_key(generator: Generator, data_sha256: str, seed: int) -> str:
 
 
 def write_atomic(path: Path, obj: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Pickle `obj` to `path` through a temporary file; a full disk or a missing
+    permission raises WriteError (exit 6) and leaves no file behind."""
     tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
     try:
-        with tmp.open("wb") as handle:
-            pickle.dump(obj, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        with writing(f"the fit cache {path.parent}"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tmp.open("wb") as handle:
+                pickle.dump(obj, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -13,6 +13,7 @@ same name removes (its lock is free once the owner is dead).
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -28,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from equipoise.dataspec import InputError
+from equipoise.dataspec import InputError, WriteError
 from equipoise.dataspec.hashing import sha256_file
 from equipoise.dataspec.naming import safe_name
 
@@ -53,19 +54,54 @@ class Published:
 def check_store_writable(store: Path) -> None:
     """Fail early (exit 2) when the store cannot be created or written, or when the
     folder holds something other than a store; creates nothing."""
-    existing = store
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise InputError(
-            f"output folder {store} is not writable ({existing} is "
-            f"{'not a folder' if not existing.is_dir() else 'read-only'}); pass a writable --out"
-        )
+    existing = check_writable(store, "output folder", "pass a writable --out")
     if existing == store and not _looks_like_store(store):
         raise InputError(
             f"output folder {store} holds other files and is not an equipoise store; "
             "pass a new or empty folder (or an existing store) as --out"
         )
+
+
+def check_writable(folder: Path, what: str, fix: str) -> Path:
+    """Fail early (exit 2) when `folder` cannot be created or written; creates nothing.
+    Returns the nearest existing folder at or above it."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(
+            f"{what} {folder} is not writable ({existing} is "
+            f"{'not a folder' if not existing.is_dir() else 'read-only'}); {fix}"
+        )
+    return existing
+
+
+def check_outputs(output: Any) -> None:
+    """Both output folders of a job (`output.store`, `output.runs`), before any work."""
+    check_store_writable(Path(output.store))
+    check_writable(Path(output.runs), "runs folder", "set a writable output.runs")
+
+
+#: errors of a write that no retry can fix: the disk is full or the folder not writable
+WRITE_FAULTS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS})
+
+
+@contextlib.contextmanager
+def writing(what: str, *, remove: Path | None = None) -> Iterator[None]:
+    """Within the block, a full disk or a missing permission becomes one line and exit 6
+    (WriteError); `remove` (a folder this block writes) is removed again first."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno not in WRITE_FAULTS:
+            raise
+        if remove is not None:
+            shutil.rmtree(remove, ignore_errors=True)
+        where = f" ({error.filename})" if error.filename else ""
+        raise WriteError(
+            f"could not write {what}{where}: {error.strerror or error}; free disk space or "
+            "make the folder writable, then rerun (nothing was published)"
+        ) from None
 
 
 def _looks_like_store(folder: Path) -> bool:
@@ -112,8 +148,9 @@ def new_staging(store: Path, name: str) -> Path:
     staging folders left by runs that died are removed first.
     """
     folder = store / safe_name(name)
-    folder.mkdir(parents=True, exist_ok=True)
-    with _locked(folder):
+    with writing(f"store {store}"):
+        folder.mkdir(parents=True, exist_ok=True)
+    with _locked(folder), writing(f"store {store}"):
         remove_abandoned(folder)
         staging = folder / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
         staging.mkdir()
@@ -173,7 +210,17 @@ def publish_files(
 ) -> Published:
     """`publish` for any data files: `write_data(staging)` writes them and returns their
     paths relative to `staging` (e.g. class-per-subfolder PNGs and `labels.parquet`);
-    the version is the hash of their content."""
+    the version is the hash of their content. A full disk or a missing permission
+    raises WriteError (exit 6); the caller discards `staging`."""
+    with writing(f"version into {staging.parent}"):
+        return _publish_files(staging, write_data, finish)
+
+
+def _publish_files(
+    staging: Path,
+    write_data: Callable[[Path], list[str]],
+    finish: Callable[[str, dict[str, str]], tuple[dict[str, Any], str]],
+) -> Published:
     for name in (*DATA_FILES, "report.html", "manifest.json"):  # left by a failed try
         (staging / name).unlink(missing_ok=True)
     names = write_data(staging)

@@ -160,6 +160,15 @@ CASES: list[tuple[str, Setup, str]] = [
      "a stratified holdout needs at least 2 rows per class"),
     ("class too small for smote", lambda t, f: _data(t, _with_rare(f, 4), "--generator", "smote"),
      "smote needs at least k_neighbors+1 = 6; lower k_neighbors"),
+    ("class missing from the holdout",
+     lambda t, f: _data(t, _with_rare(f, 3), "--set", "split.holdout=0.1"),
+     "'rare' (3 rows) have no row in the holdout"),
+    ("generator index on one generator",
+     lambda t, f: _data(t, f, "--set", "generator.1.params.k_neighbors=3"),
+     "'generator' is a single mapping, not a list; write generator.params.k_neighbors=..."),
+    ("runs folder not writable",
+     lambda t, f: _data(t, f, "--set", f"output.runs={_touch(t / 'blocker')}/runs"),
+     "set a writable output.runs"),
 ]  # fmt: skip
 
 # --- stores: (case, what --out is, what the line must say)

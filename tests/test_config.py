@@ -96,6 +96,14 @@ def test_a_list_of_generators_gets_unique_names_and_indexed_overrides():
         load_job(base={**base, "generator": []})
 
 
+def test_index_zero_of_a_single_generator_is_that_generator():
+    base = {"data": {"source": "x.csv", "label": "y"}, "generator": {"kind": "ctgan"}}
+    config = load_job(base=base, overrides=["generator.0.params.epochs=5"])
+    assert config.generators[0].kind == "ctgan" and config.generators[0].params == {"epochs": 5}
+    with pytest.raises(InputError, match=r"is a single mapping, not a list; write generator\.par"):
+        load_job(base=base, overrides=["generator.1.params.epochs=5"])
+
+
 def test_gate_settings_are_validated_in_the_config():
     base = {"data": {"source": "x.csv", "label": "y"}}
     config = load_job(base=base, overrides=["gate.models=[logreg]", "gate.guards={f1: 0.1}"])

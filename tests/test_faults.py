@@ -213,3 +213,202 @@ def test_sigkill_while_sampling_then_rerun_reuses_the_fit_and_the_version(
     published = Path(out.strip().splitlines()[-1])
     assert published.name == expected, "the same version as a run that was never killed"
     assert _assert_intact(store / name) == {expected}
+
+
+# --------------------------------------------------------------------------- signals
+
+MARKING = textwrap.dedent(
+    """
+    import os, sys, time
+    from pathlib import Path
+    from equipoise.generators import registry
+    from equipoise.generators.tables.models import CTGAN
+
+    class MarkingCTGAN(CTGAN):
+        '''The real CTGAN; writes TRAINING_FILE once its first epoch is done.'''
+
+        kind = "marking_ctgan"
+
+        def _fit(self, X, y, *, seed, progress):
+            def marked(what, done, total):
+                if done >= 1:
+                    Path(os.environ["TRAINING_FILE"]).touch()
+                if progress is not None:
+                    progress(what, done, total)
+
+            super()._fit(X, y, seed=seed, progress=marked)
+
+    class SleepingCTGAN(CTGAN):
+        '''A fit that never reports progress (like a copula's): no flag reaches it.'''
+
+        kind = "sleeping_ctgan"
+
+        def _fit(self, X, y, *, seed, progress):
+            Path(os.environ["TRAINING_FILE"]).touch()
+            time.sleep(300)
+
+    for cls in (MarkingCTGAN, SleepingCTGAN):
+        registry.REGISTRY[cls.kind] = cls
+    from equipoise.cli import app
+    app(sys.argv[1:])
+    """
+)
+
+
+def _children(pid: int) -> dict[int, str]:
+    """Child processes of `pid` and their command lines (from /proc)."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+                found[int(stat.parent.name)] = cmdline.decode(errors="replace")
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.parametrize(
+    ("signum", "kind"),
+    [(signal.SIGTERM, "marking_ctgan"), (signal.SIGINT, "marking_ctgan"),
+     (signal.SIGKILL, "marking_ctgan"), (signal.SIGTERM, "sleeping_ctgan")],
+    ids=["SIGTERM", "SIGINT", "SIGKILL", "SIGTERM-fit-without-epochs"],
+)  # fmt: skip
+def test_a_signal_during_a_fit_stops_the_run_and_its_temporary_server(
+    request, tmp_path, attrition_narrow, signum, kind
+):
+    """A real CTGAN fit of 5,000 epochs: SIGTERM / SIGINT end it within seconds (exit
+    143 / 130, one line), SIGKILL too; nothing is published or cached after the signal.
+    SIGTERM and SIGKILL runs start their own temporary Prefect server, which must be gone
+    afterwards (the others use the session's server, saving its start). A fit that never
+    reports progress is not waited for beyond stopping.GRACE_S (10 s)."""
+    attrition_narrow.to_csv(tmp_path / "table.csv", index=False)
+    (tmp_path / "run.py").write_text(MARKING)
+    store, training = tmp_path / "store", tmp_path / "training"
+    own_server = kind == "marking_ctgan" and signum != signal.SIGINT
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "TRAINING_FILE": str(training)}
+    if not own_server:
+        from prefect.settings import PREFECT_API_URL
+
+        request.getfixturevalue("prefect_server")
+        env["PREFECT_API_URL"] = PREFECT_API_URL.value()
+    proc = subprocess.Popen(
+        [sys.executable, tmp_path / "run.py", "run", "--data", tmp_path / "table.csv",
+         "--label", "Attrition", "--generator", kind, "--out", store,
+         "--set", "generator.params.epochs=5000", "--set", f"output.runs={tmp_path / 'runs'}"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        _wait_for(training, proc, timeout=300)
+        servers = [p for p, cmd in _children(proc.pid).items() if "-m uvicorn" in cmd]
+        assert len(servers) == int(own_server), _children(proc.pid)
+        os.kill(proc.pid, signum)
+        out, err = proc.communicate(timeout=20)  # "within a few seconds", with room for load
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    if signum == signal.SIGKILL:
+        assert proc.returncode == -signal.SIGKILL
+    else:
+        assert proc.returncode == 128 + signum, err[-3000:]
+        errors = [line for line in err.splitlines() if line.startswith("error:")]
+        assert errors == [errors[0]] and f"stopped by {signum.name}" in errors[0], err[-3000:]
+        assert "Traceback" not in err and out == ""
+    deadline = time.monotonic() + 30  # after SIGKILL the watchdog polls every 0.5 s
+    while any(map(_alive, servers)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(map(_alive, servers)), "the temporary Prefect server was left running"
+    time.sleep(2)  # an orphaned fit would write its cache entry about now
+    assert list(store.glob(".cache/fits/*.pkl")) == [], "no fit cached after the stop"
+    published = [p for p in store.glob("[!.]*/[!.]*")]
+    assert published == [], "nothing published"
+    if signum != signal.SIGKILL:  # a killed run leaves its staging to the next run
+        assert list(store.glob(f"*/{STAGING_PREFIX}*")) == [], "staging discarded"
+
+
+# --------------------------------------------------------------------------- full disk
+
+WRITE_FAULTS = {
+    # the version's data file, while publishing
+    "publish": ("pandas.DataFrame.to_parquet", "No space left on device"),
+    # the training rows handed to the fit task, in the store's cache
+    "fit cache": ("equipoise.store.fit_cache.pickle.dump", "No space left on device"),
+}
+
+
+@pytest.mark.usefixtures("prefect_server")
+@pytest.mark.parametrize("where", sorted(WRITE_FAULTS))
+def test_a_full_disk_is_one_line_exit_6_and_nothing_half_written(
+    tmp_path, attrition_narrow, monkeypatch, where
+):
+    import errno
+
+    from typer.testing import CliRunner
+
+    from equipoise.cli import app
+
+    target, message = WRITE_FAULTS[where]
+    store = tmp_path / "store"
+    attrition_narrow.to_csv(tmp_path / "table.csv", index=False)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(store / "x"))
+
+    monkeypatch.setattr(target, full)
+    result = CliRunner().invoke(
+        app,
+        ["run", "--data", str(tmp_path / "table.csv"), "--label", "Attrition",
+         "--generator", "smote", "--out", str(store), "--set", "gate.mode=report",
+         "--set", "gate.models=[logreg]", "--set", f"output.runs={tmp_path / 'runs'}"],
+    )  # fmt: skip
+    assert result.exit_code == 6, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "could not write" in errors[0] and message in errors[0]
+    assert "Traceback" not in result.stderr and result.stdout.strip() == ""
+    assert not (store / "table").exists(), "no version, no staging folder"
+    assert list(store.glob(".cache/data/*")) == [] or where == "publish"
+
+
+def test_report_mode_says_it_publishes_anyway():
+    from equipoise.flows.balance import _in_report_mode
+    from equipoise.validation.gate.decision import GateDecision
+    from equipoise.validation.gate.settings import GateSettings
+
+    refused = GateDecision(
+        False, "logreg beats every synthetic set (...); nothing published", "average_precision"
+    )
+    report = _in_report_mode(refused, GateSettings(mode="report"))
+    assert "nothing published" not in report.sentence
+    assert report.sentence.endswith("published anyway (gate.mode: report)")
+    assert _in_report_mode(refused, GateSettings(mode="enforce")) is refused
+
+
+def test_write_faults_become_exit_6_and_remove_what_was_half_written(tmp_path):
+    import errno
+
+    from equipoise.dataspec import WriteError
+    from equipoise.store.versions import writing
+
+    folder = tmp_path / "runs" / "table" / "run-1"
+    denied = r"could not write the run folder .*Permission denied"
+    with pytest.raises(WriteError, match=denied), writing("the run folder", remove=folder):
+        folder.mkdir(parents=True)
+        (folder / "gate.json").write_text("{}")
+        raise PermissionError(errno.EACCES, "Permission denied", str(folder / "report.html"))
+    assert not folder.exists(), "the half-written run folder is removed"
+    assert WriteError("x").exit_code == 6
+    with pytest.raises(FileNotFoundError), writing("anything"):  # not a write fault: as it is
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", "x")

@@ -69,6 +69,7 @@ def test_flow_publishes_a_balanced_complete_version(tmp_path, attrition):
     assert manifest["config"]["generator"]["kind"] == "smote"
     assert set(manifest["files"]) >= {"train.parquet", "provenance.parquet", "report.html"}
     assert manifest["version"] in (path / "report.html").read_text()
+    assert list(manifest["timings_s"])[-1] == "publish" and manifest["timings_s"]["publish"] > 0
 
 
 def test_flow_creates_prefect_artifacts(tmp_path, attrition):

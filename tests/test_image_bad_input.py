@@ -99,8 +99,23 @@ def unknown_image_config_key(tmp: Path) -> list[str]:
     return [str(config)]
 
 
+def symlinked_class_folder(tmp: Path) -> list[str]:
+    root = _folder(tmp)
+    (root / "digit9").symlink_to(root / "digit0", target_is_directory=True)
+    return ["--images", str(root)]
+
+
+def symlinked_image(tmp: Path) -> list[str]:
+    root = _folder(tmp)
+    first = sorted((root / "digit0").iterdir())[0]
+    (root / "digit1" / "linked.png").symlink_to(first)
+    return ["--images", str(root)]
+
+
 CASES = [
     (corrupt_file, "cannot read image"),
+    (symlinked_class_folder, "holds symbolic links (digit9)"),
+    (symlinked_image, "holds symbolic links (digit1/linked.png)"),
     (empty_class_folder, "has no PNG/JPEG images"),
     (mixed_sizes, "images have different shapes"),
     (mixed_channels, "images have different shapes"),

@@ -11,7 +11,7 @@ from PIL import Image
 
 from equipoise.dataspec import InputError
 from equipoise.pipeline.images.config import ImagesConfig
-from equipoise.pipeline.images.loading import prepare, read_images
+from equipoise.pipeline.images.loading import RawImages, prepare, read_images
 
 
 def digits_subset(per_class: int = 12, classes=(0, 1, 2)) -> tuple[np.ndarray, np.ndarray]:
@@ -108,3 +108,37 @@ def test_mnist_uses_its_own_test_split():
     assert len(raw.images) == 60_000 and raw.holdout is not None
     assert len(raw.holdout.images) == 10_000
     assert raw.images[0].shape == (1, 28, 28) and raw.images[0].dtype == np.uint8
+
+
+def test_sixteen_bit_pngs_are_rescaled_not_clipped(tmp_path):
+    wide = (np.arange(64, dtype=np.uint16).reshape(8, 8) * 1040).astype(np.uint16)  # 0..65520
+    for cls in ("a", "b"):
+        (tmp_path / cls).mkdir()
+        Image.fromarray(wide).save(tmp_path / cls / "x.png")
+    with Image.open(tmp_path / "a" / "x.png") as img:
+        assert img.mode == "I;16", "the file really is 16-bit"
+    raw = read_images(str(tmp_path))
+    got = raw.images[0]
+    assert got.shape == (1, 8, 8) and got.dtype == np.uint8
+    assert np.array_equal(got[0], np.rint(wide * (255 / 65535)).astype(np.uint8))
+    assert len(np.unique(got)) == 64, "every level kept, none clipped at 255"
+
+
+def test_class_folders_that_collide_after_renaming_stay_apart(tmp_path):
+    from equipoise.pipeline.images.files import class_folders, write_image_files
+
+    classes = ("猫", "犬", "cat", "a b", "a-b")
+    folders = class_folders(classes)
+    assert len(set(folders.values())) == len(classes), folders
+    assert folders["cat"] == "cat", "a name that is already safe and unique stays as it is"
+    X, y = digits_subset(per_class=4, classes=(0, 1, 2, 3, 4))
+    labels = np.array([classes[v] for v in y], dtype=object)
+    raw = RawImages(list(X), labels, [f"i{i}" for i in range(len(y))])
+    split = prepare(raw, _config("mem"), 0.25, seed=0)
+    files = write_image_files(tmp_path, split, (X[:0], labels[:0]), "augment")
+    import pandas as pd
+
+    written = pd.read_parquet(tmp_path / "labels.parquet")
+    assert len(files) == len(y) + 2 and len(set(written["file"])) == len(y), "no file overwritten"
+    by_folder = written.assign(folder=written["file"].str.split("/").str[1])
+    assert (by_folder.groupby("folder")["label"].nunique() == 1).all(), "one class per folder"

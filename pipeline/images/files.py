@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +34,11 @@ def write_image_files(
     ]
     records = []
     made: set[Path] = set()
+    folders = class_folders(split.schema.classes)
     for origin, part, gen, X, y, sources in parts:
         tag = part or generator
         for i, (img, label, source) in enumerate(zip(X, y, sources, strict=True)):
-            sub = Path("images") / safe_name(str(label))
+            sub = Path("images") / folders[label]
             if sub not in made:
                 (folder / sub).mkdir(parents=True, exist_ok=True)
                 made.add(sub)
@@ -51,6 +55,19 @@ def write_image_files(
         folder / "provenance.parquet", index=False
     )
     return [*frame["file"], "labels.parquet", "provenance.parquet"]
+
+
+def class_folders(classes: Sequence[Any]) -> dict[Any, str]:
+    """One folder name per class: the label made safe; labels whose safe names collide
+    (e.g. two names written in another script both become "dataset") each get a suffix
+    from their label's hash, so no two classes share a folder. `labels.parquet` maps
+    every file back to its label."""
+    names = {c: safe_name(str(c)) for c in classes}
+    taken = Counter(names.values())
+    return {
+        c: name if taken[name] == 1 else f"{name}-{hashlib.sha256(str(c).encode()).hexdigest()[:8]}"
+        for c, name in names.items()
+    }
 
 
 def plain(value: Any) -> Any:

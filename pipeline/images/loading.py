@@ -102,6 +102,7 @@ def _read_folder(root: Path) -> RawImages:
     """`root/<class>/<image>`: the subfolder name is the label."""
     from PIL import Image, UnidentifiedImageError
 
+    _refuse_links(root)
     folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not folders:
         raise InputError(
@@ -131,8 +132,33 @@ def _read_folder(root: Path) -> RawImages:
     return RawImages(images, np.array(labels, dtype=object), names)
 
 
+def _refuse_links(root: Path) -> None:
+    """A symbolic link among the class folders or images is refused (exit 2): a linked
+    folder would be a second class holding the same files, which could then land in
+    both the training split and the holdout."""
+    links = sorted(p for p in root.rglob("*") if p.is_symlink())
+    if links:
+        shown = ", ".join(str(p.relative_to(root)) for p in links[:3])
+        raise InputError(
+            f"image folder {root} holds symbolic links ({shown}{' ...' if len(links) > 3 else ''})"
+            "; copy the files they point to into their class folder, or remove the links"
+        )
+
+
+#: Pillow modes of 16-bit (or 32-bit integer) grey images: rescaled, not clipped, to 8 bits
+WIDE_GREY_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N")
+
+
 def _to_array(img: Any, file: Path) -> np.ndarray:
-    """(C, H, W) uint8 from a Pillow image: greyscale stays 1 channel, colour is RGB."""
+    """(C, H, W) uint8 from a Pillow image: greyscale stays 1 channel, colour is RGB; a
+    16-bit grey image is rescaled from 0..65535 to 0..255 (Pillow would clip at 255)."""
+    if img.mode in WIDE_GREY_MODES:
+        wide = np.asarray(img).astype(np.int64)
+        if wide.min() < 0 or wide.max() > 65535:
+            raise InputError(
+                f"image {file} has pixel values outside 0..65535; save it as 8 or 16 bit"
+            )
+        return np.rint(wide * (255 / 65535)).astype(np.uint8)[None]
     img = img.convert("L" if img.mode in GREY_MODES else "RGB")
     arr = np.asarray(img, dtype=np.uint8)
     return arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1).copy()
