@@ -32,6 +32,18 @@ class Candidate:
     sampled: int = 0
     validation: ValidationReport | None = None
     failure: str | None = None
+    #: why it was left out before sampling (the portfolio's rules, the time budget)
+    skipped: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        """Ran and passed validation: it competes in the gate."""
+        return self.failure is None and self.skipped is None
+
+    def epochs(self) -> list[dict[str, Any]]:
+        """What the time budget did to its epoch loops (empty: no epochs)."""
+        budget = getattr(self.generator, "epoch_budget_", None)
+        return list(budget.loops) if budget is not None else []
 
     def info(self) -> dict[str, Any]:
         """The generator as the manifest records it."""
@@ -58,6 +70,8 @@ class Candidate:
             "synthetic_accepted": 0 if self.synthetic is None else len(self.synthetic[1]),
             "validation_passed": None if self.validation is None else self.validation.passed,
             "failure": self.failure,
+            "skipped": self.skipped,
+            "epochs": self.epochs(),
         }
 
 
