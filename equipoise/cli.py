@@ -338,6 +338,9 @@ def _print_summary(path: Path, console) -> None:
         f"{'passed' if validation else 'not needed (real rows only)'}; "
         f"{sum(manifest['timings_s'].values()):.1f} s"
     )
+    for cand in manifest.get("candidates", []):
+        if cand.get("skipped") or cand.get("failure"):
+            console.print(f"left out: {cand['skipped'] or cand['failure']}", highlight=False)
     print_leaderboard(manifest["gate"], console)
 
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # imported where used: config.py reads the default from here
     from equipoise.pipeline.config import JobConfig
 
 #: `budget:` when the job sets none (minutes, every modality)
-DEFAULT_BUDGET_MINUTES = 10.0
+DEFAULT_BUDGET_MINUTES = 5.0
 #: share of the budget left at the first fit that the epoch-trained fits may use
 #: together; the rest is for sampling, validation, the gate and the report
 FIT_SHARE = 0.5
