@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from default_run import load, table  # noqa: E402
+from default_run import load, table
 
 
 def main() -> None:
@@ -81,7 +81,9 @@ def main() -> None:
         X_hold = pd.get_dummies(holdout.drop(columns=label))
         scores = {}
         for name, data in (("real", train), ("real+ctgan", pd.concat([train, synthetic]))):
-            X = pd.get_dummies(data.drop(columns=label)).reindex(columns=X_hold.columns, fill_value=0)
+            X = pd.get_dummies(data.drop(columns=label)).reindex(
+                columns=X_hold.columns, fill_value=0
+            )
             model = HistGradientBoostingClassifier(random_state=args.seed)
             model.fit(X, data[label] == minority)
             scores[name] = average_precision_score(

@@ -95,14 +95,14 @@ def _run_signature() -> inspect.Signature:
             f"generator kind (default {defaults}; a portfolio: each is validated, those that "
             "fail leave the gate, and epoch-trained ones are left out for tiny classes; see "
             "`equipoise kinds`)",
-        ),  # fmt: skip
+        ),
         option(
             "budget",
             str,
             f"minutes to reach the verdict in (default {DEFAULT_BUDGET_MINUTES:g}): sets the "
             "epochs of CTGAN, TVAE and other epoch-trained generators from a timed first "
             "epoch and skips those that cannot fit; params.epochs set by you are kept",
-        ),  # fmt: skip
+        ),
         option("seed", int, "run seed (default 0)"),
         option("out", Path, "store folder for published versions (default datasets)"),
         inspect.Parameter(
