@@ -27,7 +27,7 @@ def _fit(
     budget: EpochBudget | None = None,
 ):
     """Load the cached fit for (rows, generator, seed) or fit and cache it, its epochs
-    held to `budget` (BudgetExceeded: it cannot train enough epochs in its share)."""
+    held to `budget`; returns the BudgetExceeded when not enough epochs fit its share."""
     logger = get_run_logger()
     path = fit_cache.fit_path(fits, generator, rows, seed) if fits else None
     if path is not None and path.exists():
@@ -44,13 +44,17 @@ def _fit(
             "%s: %.0f s of the time budget for its fit%s", generator.kind, budget.seconds,
             " (params.epochs set: kept)" if budget.fixed else "",
         )  # fmt: skip
-    generator.fit(
-        X, y, seed=seed,
-        progress=lambda what, done, total: reporter(f"training {what}", done, total),
-        budget=budget,
-    )  # fmt: skip
-    if budget is not None:
-        budget.notify = None
+    try:
+        generator.fit(
+            X, y, seed=seed,
+            progress=lambda what, done, total: reporter(f"training {what}", done, total),
+            budget=budget,
+        )  # fmt: skip
+    except BudgetExceeded as skipped:
+        return skipped  # not a failed task: the run goes on without this generator
+    finally:
+        if budget is not None:
+            budget.notify = None
     logger.info(
         "fitted %s in %.1f s (process %d)", generator.kind, time.perf_counter() - started,
         os.getpid(),
@@ -102,11 +106,12 @@ def fit_all(
         # torch's random state is per process: one at a time in threads of this process
         futures = {} if _shares_this_process() else {i: submit(i) for i in todo}
         for i in todo:
-            try:
-                fitted[i] = (futures[i] if i in futures else submit(i)).result()
-            except BudgetExceeded as err:
-                skipped[i] = err.message
-                get_run_logger().warning(err.message)
+            result = (futures[i] if i in futures else submit(i)).result()
+            if isinstance(result, BudgetExceeded):
+                skipped[i] = result.message
+                get_run_logger().warning(result.message)
+            else:
+                fitted[i] = result
     except BaseException:
         if wrote:
             fit_cache.remove_empty(rows.path)
