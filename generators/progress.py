@@ -2,11 +2,11 @@
 
 `EpochBudget` is what a fit may spend (its share of the run's `budget`, decided in
 `pipeline/budget.py`); `budgeted_epochs` drives any epoch loop under it: it times the
-first epoch, cuts the epochs to what fits the share (unless the user fixed them), skips
-the fit (`BudgetExceeded`) when not even `min_epochs` fit, and stops early once the share
-is spent. `report_epochs` does the same for libraries that only offer tqdm (ctgan, and
-SDV through it) by swapping the module's `tqdm` for one fit; fits run one at a time in a
-process, so the swap is not shared between threads.
+second epoch (the first warms up), cuts the epochs to what fits the share (unless the
+user fixed them), skips the fit (`BudgetExceeded`) when not even `min_epochs` fit, and
+stops early once the share is spent. `report_epochs` does the same for libraries that
+only offer tqdm (ctgan, and SDV through it) by swapping the module's `tqdm` for one fit;
+fits run one at a time in a process, so the swap is not shared between threads.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class EpochBudget:
     fixed: bool = False
     #: fewer epochs than this fit in the share: skip the generator
     min_epochs: int = 10
-    #: epochs timed before the count is chosen
+    #: epochs timed (after a warm-up epoch) before the count is chosen
     probe: int = 1
     #: one entry per epoch loop (per-class fits have several), for the manifest
     loops: list[dict[str, Any]] = field(default_factory=list)
@@ -62,7 +62,10 @@ class EpochBudget:
 
 
 def budgeted_epochs(total: int, budget: EpochBudget | None, what: str) -> Iterator[int]:
-    """Epoch numbers 0..total-1, as many as `budget` allows (all of them without one)."""
+    """Epoch numbers 0..total-1, as many as `budget` allows (all of them without one).
+
+    The first epoch is a warm-up (one-time allocations) and is not used to estimate;
+    the next `budget.probe` epochs are timed, then the count is set."""
     if budget is None:
         yield from range(total)
         return
@@ -72,18 +75,24 @@ def budgeted_epochs(total: int, budget: EpochBudget | None, what: str) -> Iterat
     record: dict[str, Any] = {"fit": what, "configured": total, "share_s": round(available, 1)}
     budget.loops.append(record)
     planned, why = total, "the configured epochs fit the budget"
-    epoch = 0
+    decide = 1 + budget.probe
+    epoch, warm = 0, loop_start
     while epoch < planned:
-        if epoch == budget.probe:
-            per_epoch = max((time.perf_counter() - loop_start) / epoch, 1e-6)
+        now = time.perf_counter()
+        elapsed = now - loop_start
+        if epoch == 1:
+            warm = now
+        if epoch == decide:
+            per_epoch = max((now - warm) / budget.probe, 1e-6)
             record["epoch_s"] = round(per_epoch, 3)
-            fit = int(available // per_epoch)
+            fit = epoch + int(max(available - elapsed, 0.0) // per_epoch)
             if budget.fixed:
                 why = "params.epochs set by the user"
-                if total * per_epoch > available:
-                    why += f" (about {total * per_epoch:.0f} s, over its {available:.0f} s share)"
+                estimate = elapsed + (total - epoch) * per_epoch
+                if estimate > available:
+                    why += f" (about {estimate:.0f} s, over its {available:.0f} s share)"
                     budget.tell(
-                        f"{what}: params.epochs {total} take about {total * per_epoch:.0f} s at "
+                        f"{what}: params.epochs {total} take about {estimate:.0f} s at "
                         f"{per_epoch:.2f} s per epoch, over its {available:.0f} s share of the "
                         "time budget; running them as asked"
                     )
@@ -102,11 +111,7 @@ def budgeted_epochs(total: int, budget: EpochBudget | None, what: str) -> Iterat
                     f"{per_epoch:.2f} s per epoch"
                 )
                 budget.tell(f"{what}: {why}")
-        elif (
-            epoch > budget.probe
-            and not budget.fixed
-            and time.perf_counter() - loop_start > available
-        ):
+        elif epoch > decide and not budget.fixed and elapsed > available:
             why += f"; stopped after epoch {epoch}: its share was spent (the machine slowed)"
             budget.tell(f"{what}: stopped after epoch {epoch} of {planned}: its share is spent")
             break
