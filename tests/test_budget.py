@@ -190,3 +190,17 @@ def test_a_generator_the_budget_cannot_fit_is_skipped_and_named(tmp_path, attrit
     assert "share of the time budget; skipped (raise --budget" in cands["ctgan"]["skipped"]
     assert manifest["budget"]["generators"]["ctgan"]["ran"] is False
     assert manifest["generator"]["kind"] == "smote"
+
+
+def test_one_thread_also_means_no_joblib_worker_processes():
+    """ctgan's DataTransformer asks joblib for a process per core on 500+ rows; pinned fits
+    must stay in their own process (a busy machine then does not get two more)."""
+    import os
+
+    from joblib import Parallel, delayed
+
+    from equipoise.dataspec.threads import limited_threads
+
+    with limited_threads(1):
+        pids = set(Parallel(n_jobs=-1)(delayed(os.getpid)() for _ in range(4)))
+    assert pids == {os.getpid()}
