@@ -50,31 +50,30 @@ def main() -> None:
     counts = train[label].value_counts()
     minority, majority = counts.index[-1], counts.index[0]
     deficit = int(counts.iloc[0] - counts.iloc[-1])
-    metadata = Metadata.detect_from_dataframe(train)
+    metadata = Metadata.detect_from_dataframes({"table": train})  # SDV 2: one table by name
     laps["load_split"] = time.perf_counter() - started
 
     with limited_threads():
         t = time.perf_counter()
         synth = CTGANSynthesizer(metadata, epochs=args.epochs)
-        synth.fit(train)
+        synth.fit({"table": train})
         laps["fit"] = time.perf_counter() - t
 
         t = time.perf_counter()
         synthetic = synth.sample_from_conditions(
             [Condition({label: minority}, num_rows=deficit)], max_tries_per_batch=100
         )
+        if isinstance(synthetic, dict):
+            synthetic = synthetic["table"]
         laps["sample"] = time.perf_counter() - t
 
         t = time.perf_counter()
         real_min = train[train[label] == minority]
         held_min = holdout[holdout[label] == minority]
-        meta_dict = metadata.to_dict()["tables"]
-        meta_dict = next(iter(meta_dict.values()))
+        table_meta = metadata.to_dict()["tables"]["table"]
         quality = QualityReport()
-        quality.generate(real_min, synthetic, meta_dict, verbose=False)
-        dcr = DCROverfittingProtection.compute_breakdown(
-            real_min, synthetic, held_min, metadata, next(iter(metadata.tables))
-        )
+        quality.generate(real_min, synthetic, table_meta, verbose=False)
+        dcr = DCROverfittingProtection.compute_breakdown(real_min, synthetic, held_min, table_meta)
         laps["validate"] = time.perf_counter() - t
 
         t = time.perf_counter()
