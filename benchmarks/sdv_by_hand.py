@@ -73,7 +73,9 @@ def main() -> None:
         table_meta = metadata.to_dict()["tables"]["table"]
         quality = QualityReport()
         quality.generate(real_min, synthetic, table_meta, verbose=False)
-        dcr = DCROverfittingProtection.compute_breakdown(real_min, synthetic, held_min, table_meta)
+        dcr = DCROverfittingProtection.compute_breakdown(
+            real_min, synthetic, held_min, metadata.to_dict(), "table"
+        )
         laps["validate"] = time.perf_counter() - t
 
         t = time.perf_counter()
