@@ -108,6 +108,7 @@ def run_one(name: str, budget: float | None, busy: int) -> dict:
         "winner": manifest.get("generator", {}).get("kind"),
         "ran": [c["name"] for c in cands if not c.get("skipped")],
         "failed": [c["name"] for c in cands if c.get("failure")],
+        "failures": [c["failure"][:200] for c in cands if c.get("failure")],
         "skipped": [c["name"] for c in cands if c.get("skipped")],
         "epochs": {
             c["name"]: [(e.get("epochs"), e.get("configured")) for e in c.get("epochs", [])]
