@@ -10,6 +10,7 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
+    "BudgetExceeded": "errors",
     "EquipoiseError": "errors",
     "GateRefused": "errors",
     "GenerationError": "errors",

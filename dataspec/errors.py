@@ -46,6 +46,11 @@ class GenerationError(EquipoiseError):
     exit_code = 4
 
 
+class BudgetExceeded(GenerationError):
+    """A generator cannot train its least useful number of epochs within its share of the
+    time budget (exit 4 when no other candidate is left; otherwise that one is skipped)."""
+
+
 class ValidationFailed(EquipoiseError):
     """Synthetic rows failed a check that cannot be repaired by dropping rows (exit 4).
 

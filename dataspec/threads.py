@@ -1,7 +1,8 @@
 """Thread counts pinned deliberately: on a shared 2-core machine, torch's and the BLAS /
 OpenMP pools' defaults (one thread per core) can make small fits 10-20x slower as soon
 as another job runs beside them. `limited_threads(n)` pins torch and every threadpool
-that threadpoolctl knows to n threads for a block and restores them afterwards."""
+that threadpoolctl knows to n threads for a block (and, for n = 1, runs joblib's
+Parallel in the calling process) and restores them afterwards."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ def limited_threads(n: int | None = DEFAULT_THREADS) -> Iterator[None]:
     if n is None:
         yield
         return
+    from joblib import parallel_config
     from threadpoolctl import threadpool_limits
 
     torch = sys.modules.get("torch")
@@ -29,7 +31,12 @@ def limited_threads(n: int | None = DEFAULT_THREADS) -> Iterator[None]:
     if torch is not None:
         torch.set_num_threads(n)
     try:
-        with threadpool_limits(limits=n):
+        # one thread also means no joblib worker processes: ctgan's DataTransformer asks
+        # for Parallel(n_jobs=-1) (a process per core) on 500 rows or more
+        with (
+            threadpool_limits(limits=n),
+            parallel_config(**({"backend": "sequential"} if n == 1 else {"n_jobs": n})),
+        ):
             yield
     finally:
         if torch is not None and before is not None:

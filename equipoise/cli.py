@@ -65,6 +65,7 @@ def run(config: Path | None = None, **options: Any) -> None:
 def _run_signature() -> inspect.Signature:
     """`run`'s parameters: the config file, every modality's input options (from the
     modality registry, so a new modality brings its own), and the shared options."""
+    from equipoise.pipeline.budget import DEFAULT_BUDGET_MINUTES
     from equipoise.pipeline.modalities import MODALITIES
 
     def option(name: str, kind: type, help: str, flag: str | None = None) -> inspect.Parameter:
@@ -90,9 +91,25 @@ def _run_signature() -> inspect.Signature:
             if opt.flag not in seen:
                 seen.add(opt.flag)
                 params.append(option(opt.flag, str, opt.help))
-    defaults = ", ".join(f"{m.name}s: {m.default_generator}" for m in MODALITIES.values())
+    defaults = ", ".join(
+        f"{m.name}s: {' + '.join(m.default_portfolio) or m.default_generator}"
+        for m in MODALITIES.values()
+    )
     params += [
-        option("generator", str, f"generator kind (default {defaults}; see `equipoise kinds`)"),
+        option(
+            "generator",
+            str,
+            f"generator kind (default {defaults}; a portfolio: each is validated, those that "
+            "fail leave the gate, and epoch-trained ones are left out for tiny classes; see "
+            "`equipoise kinds`)",
+        ),
+        option(
+            "budget",
+            str,
+            f"minutes to reach the verdict in (default {DEFAULT_BUDGET_MINUTES:g}): sets the "
+            "epochs of CTGAN, TVAE and other epoch-trained generators from a timed first "
+            "epoch and skips those that cannot fit; params.epochs set by you are kept",
+        ),
         option("seed", int, "run seed (default 0)"),
         option("out", Path, "store folder for published versions (default datasets)"),
         inspect.Parameter(
@@ -236,6 +253,8 @@ def _job_config(config: Path | None, options: dict[str, Any]):
     if options.get("generator") is not None:  # first: --set generator.params.x=1 refines it
         extra.append(f"generator={{kind: {options['generator']}}}")  # replaces a list too
     extra += list(options.get("set_") or [])
+    if options.get("budget") is not None:
+        extra.append(f"budget={_minutes(options['budget'])}")
     if options.get("seed") is not None:
         extra.append(f"seed={options['seed']}")
     if options.get("out") is not None:
@@ -251,6 +270,24 @@ def _job_config(config: Path | None, options: dict[str, Any]):
             section, key = opt.key.split(".", 1)
             base.setdefault(section, {})[key] = options[opt.flag]
     return load_job(base=base, overrides=extra)
+
+
+def _minutes(value: str) -> float:
+    """--budget's value: a finite number of minutes above 0."""
+    import math
+
+    from equipoise.dataspec import InputError
+
+    try:
+        minutes = float(value)
+    except ValueError:
+        minutes = math.nan
+    if not (math.isfinite(minutes) and minutes > 0):
+        raise InputError(
+            f"--budget {value!r}: give the minutes the run may take, a number above 0, "
+            "e.g. --budget 10"
+        )
+    return minutes
 
 
 def _run_flow(job, console) -> str:
@@ -308,6 +345,9 @@ def _print_summary(path: Path, console) -> None:
         f"{'passed' if validation else 'not needed (real rows only)'}; "
         f"{sum(manifest['timings_s'].values()):.1f} s"
     )
+    for cand in manifest.get("candidates", []):
+        if cand.get("skipped") or cand.get("failure"):
+            console.print(f"left out: {cand['skipped'] or cand['failure']}", highlight=False)
     print_leaderboard(manifest["gate"], console)
 
 

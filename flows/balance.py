@@ -16,13 +16,13 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from equipoise.dataspec import GateRefused, ValidationFailed
+from equipoise.dataspec import GateRefused, GenerationError, ValidationFailed
 from equipoise.dataspec.seeding import derive_seed
 from equipoise.flows import fitting, runners, stopping
 from equipoise.flows.progress import current_reporter
 from equipoise.generators import Generator, Resampler, registry
 from equipoise.pipeline import balance as counts
-from equipoise.pipeline import preload
+from equipoise.pipeline import budget, preload
 from equipoise.pipeline.candidates import Candidate, accept, candidate_seed
 from equipoise.pipeline.config import JobConfig
 from equipoise.pipeline.manifest import build_manifest
@@ -135,22 +135,37 @@ def balance(job: JobConfig) -> str:
     lap("load_split")
     logger.info("%s", mod.describe(data))
 
+    names = job.generator_names
+    skips = budget.portfolio_skips(job, names, generators, data.y_train)
+    for reason in skips.values():
+        logger.warning(reason)
     staging = versions.new_staging(store, job.dataset_name)
     try:
-        # Every fit at once: in parallel on the configured task runner; cached fits reused.
-        seeds = [derive_seed(candidate_seed(job, name), "fit") for name in job.generator_names]
-        generators = fitting.fit_all(
-            generators, data.X_train, data.y_train, seeds, store, reuse=job.output.cache_fits
-        )
+        # Every fit at once: in parallel on the configured task runner; cached fits reused;
+        # epoch-trained fits held to their share of the time budget (pipeline/budget.py).
+        seeds = [derive_seed(candidate_seed(job, name), "fit") for name in names]
+        active = [None if n in skips else g for n, g in zip(names, generators, strict=True)]
+        generators, over = fitting.fit_all(
+            generators, data.X_train, data.y_train, seeds, store, reuse=job.output.cache_fits,
+            budgets=budget.fit_budgets(job, active, sum(timings.values())),
+            skip=[n in skips for n in names],
+        )  # fmt: skip
+        skips.update({names[i]: reason for i, reason in over.items()})
         lap("fit")
         candidates = []
-        for name, generator in zip(job.generator_names, generators, strict=True):
+        for name, generator in zip(names, generators, strict=True):
+            if name in skips:
+                candidates.append(Candidate(name, generator, skipped=skips[name]))
+                continue
             reports = staging / "reports" / (name if len(generators) > 1 else "")
             candidates.append(_candidate(name, generator, job, mod, data, reports))
             lap(f"generate:{name}")
-        usable = [c for c in candidates if c.failure is None]
+        usable = [c for c in candidates if c.usable]
         if not usable:
-            raise ValidationFailed("; ".join(c.failure for c in candidates if c.failure))
+            lead = "no candidate passed: " if len(candidates) > 1 else ""
+            raise ValidationFailed(
+                lead + "; ".join(c.failure or c.skipped or "" for c in candidates)
+            )
         arena = Arena(
             mod.name, data.schema, (data.X_train, data.y_train), (data.X_holdout, data.y_holdout),
             job.gate, derive_seed(job.seed, "gate"),  # type: ignore[attr-defined]
@@ -222,7 +237,14 @@ def _candidate(
         return cand
     asked = counts.synthetic_counts(mod.balance_counts(data), ratio)
     logger.info("%s: synthetic %s to make per class: %s", name, mod.unit, asked)
-    samples = sample_task(generator, counts.with_spare(asked), derive_seed(seed, "sample"))
+    try:
+        samples = sample_task(generator, counts.with_spare(asked), derive_seed(seed, "sample"))
+    except GenerationError as err:
+        if len(job.generators) == 1:
+            raise
+        cand.failure = f"{name}: sampling failed: {err.message}"  # it leaves the gate, not the run
+        logger.warning(cand.failure)
+        return cand
     cand.sampled = len(samples[1])
     settings = mod.validation_settings(job, generator)
     validation = validate_task(

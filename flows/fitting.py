@@ -13,13 +13,22 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from equipoise.dataspec import BudgetExceeded
 from equipoise.flows import stopping
 from equipoise.generators import Generator, Resampler
+from equipoise.generators.progress import EpochBudget
 from equipoise.store import fit_cache
 
 
-def _fit(generator: Generator, rows: fit_cache.FrameRef, seed: int, fits: Path | None):
-    """Load the cached fit for (rows, generator, seed) or fit and cache it."""
+def _fit(
+    generator: Generator,
+    rows: fit_cache.FrameRef,
+    seed: int,
+    fits: Path | None,
+    budget: EpochBudget | None = None,
+):
+    """Load the cached fit for (rows, generator, seed) or fit and cache it, its epochs
+    held to `budget`; returns the BudgetExceeded when not enough epochs fit its share."""
     logger = get_run_logger()
     path = fit_cache.fit_path(fits, generator, rows, seed) if fits else None
     if path is not None and path.exists():
@@ -30,10 +39,23 @@ def _fit(generator: Generator, rows: fit_cache.FrameRef, seed: int, fits: Path |
     X, y = rows.load()
     started = time.perf_counter()
     reporter = current_reporter(logger)
-    generator.fit(
-        X, y, seed=seed,
-        progress=lambda what, done, total: reporter(f"training {what}", done, total),
-    )  # fmt: skip
+    if budget is not None:
+        budget.notify = logger.warning if budget.fixed else logger.info
+        logger.info(
+            "%s: %.0f s of the time budget for its fit%s", generator.kind, budget.seconds,
+            " (params.epochs set: kept)" if budget.fixed else "",
+        )  # fmt: skip
+    try:
+        generator.fit(
+            X, y, seed=seed,
+            progress=lambda what, done, total: reporter(f"training {what}", done, total),
+            budget=budget,
+        )  # fmt: skip
+    except BudgetExceeded as skipped:
+        return skipped  # not a failed task: the run goes on without this generator
+    finally:
+        if budget is not None:
+            budget.notify = None
     logger.info(
         "fitted %s in %.1f s (process %d)", generator.kind, time.perf_counter() - started,
         os.getpid(),
@@ -55,33 +77,48 @@ def fit_all(
     store: Path,
     *,
     reuse: bool = True,
-) -> list[Generator | Resampler]:
+    budgets: Sequence[EpochBudget | None] | None = None,
+    skip: Sequence[bool] | None = None,
+) -> tuple[list[Generator | Resampler], dict[int, str]]:
     """Fit independent generators on the same training data, reusing cached fits when
-    `reuse`; resamplers (nothing to fit) come back as they are.
+    `reuse`, each held to its budget; resamplers (nothing to fit) and those in `skip`
+    come back as they are. Returns them with the positions the budget skipped, and why.
 
     Call inside a flow. The data are written to the cache once and passed by path +
     hash; if a fit fails and this call wrote them, they are removed again, so a
     refused input leaves the store as it was.
     """
     fitted = list(generators)
-    todo = [i for i, g in enumerate(generators) if isinstance(g, Generator)]
+    budgets = list(budgets or [None] * len(generators))
+    todo = [
+        i
+        for i, g in enumerate(generators)
+        if isinstance(g, Generator) and not (skip is not None and skip[i])
+    ]
+    skipped: dict[int, str] = {}
     if not todo:
-        return fitted
+        return fitted, skipped
     rows, wrote = fit_cache.put_frame(store, X, y)
     fits = fit_cache.cache_folder(store) / "fits" if reuse else None
+
+    def submit(i: int):
+        return fit_task.submit(generators[i], rows, seeds[i], fits, budgets[i])
+
     try:
-        if _shares_this_process():  # torch's random state is per process: one at a time
-            for i in todo:
-                fitted[i] = fit_task.submit(generators[i], rows, seeds[i], fits).result()
-        else:
-            futures = {i: fit_task.submit(generators[i], rows, seeds[i], fits) for i in todo}
-            for i, future in futures.items():
-                fitted[i] = future.result()
+        # torch's random state is per process: one at a time in threads of this process
+        futures = {} if _shares_this_process() else {i: submit(i) for i in todo}
+        for i in todo:
+            result = (futures[i] if i in futures else submit(i)).result()
+            if isinstance(result, BudgetExceeded):
+                skipped[i] = result.message
+                get_run_logger().warning(result.message)
+            else:
+                fitted[i] = result
     except BaseException:
         if wrote:
             fit_cache.remove_empty(rows.path)
         raise
-    return fitted
+    return fitted, skipped
 
 
 def _shares_this_process() -> bool:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from equipoise.dataspec import GenerationError, InputError
+
+if TYPE_CHECKING:
+    from equipoise.generators.progress import EpochBudget
 
 #: progress(description, completed, total), called after each training epoch.
 ProgressCallback = Callable[[str, int, int], None]
@@ -76,13 +79,26 @@ class Generator(Sampler):
     """Learns from real samples and creates new ones for the classes asked for."""
 
     @property
+    def trains_epochs(self) -> bool:
+        """True when it trains in epochs (an `epochs` parameter): the time budget sets them."""
+        return "epochs" in self.params()
+
+    @property
     def copies_real_rows(self) -> bool:
         """True when the samples it returns are copies of real ones by design."""
         return False
 
     def fit(
-        self, X: Any, y: Any, *, seed: int, progress: ProgressCallback | None = None
+        self,
+        X: Any,
+        y: Any,
+        *,
+        seed: int,
+        progress: ProgressCallback | None = None,
+        budget: EpochBudget | None = None,
     ) -> Generator:
+        """Learn from (X, y). Generators with epochs (`trains_epochs`) follow `budget`:
+        fewer epochs, an early stop, or BudgetExceeded when not even a few fit."""
         X, y = self._check_inputs(X, y)
         counts = pd.Series(y).value_counts()
         if len(counts) < 2:
@@ -93,6 +109,7 @@ class Generator(Sampler):
         self.minority_classes_ = list(counts.index[1:])
         self._check_class_sizes(pd.Series(y), self.minority_classes_)
         self.class_counts_ = {k: int(v) for k, v in counts.items()}
+        self.epoch_budget_ = budget.start() if budget is not None else None
         self._fit(X, y, seed=seed, progress=progress)
         return self
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from equipoise.dataspec.seeding import derive_seed
 from equipoise.generators.base import ProgressCallback
+from equipoise.generators.progress import EpochBudget, budgeted_epochs
 from equipoise.generators.tensors import class_index, class_labels, seeded
 
 if TYPE_CHECKING:
@@ -84,12 +85,13 @@ def train_ddpm(
     layout: Callable[[torch.Tensor], torch.Tensor] = lambda x: x,
     progress: ProgressCallback | None = None,
     kind: str = "diffusion",
+    budget: EpochBudget | None = None,
 ) -> list[float]:
     """Train `net` on `data` (N, ...) with class indices `labels` (N,) by DDPM (AdamW,
     EMA with warm-up; the EMA weights are copied into `net` at the end). `model` is
     what is called (a compiled `net`; default `net` itself); `layout` prepares each
     noisy batch (channels_last on the GPU). Returns the mean loss of each epoch;
-    `progress(kind, epoch, epochs)` after each."""
+    `progress(kind, epoch, epochs)` after each; `budget` may cut the epochs."""
     import torch
     import torch.nn.functional as F
     from diffusers.training_utils import EMAModel
@@ -103,7 +105,8 @@ def train_ddpm(
     losses = []
     if progress:
         progress(kind, 0, epochs)
-    for epoch in range(1, epochs + 1):
+    for done in budgeted_epochs(epochs, budget, kind):
+        epoch = done + 1
         order = torch.randperm(len(data), generator=gen, device=device)
         total = torch.zeros((), device=device)  # summed on the device: no sync per step
         for start in range(0, len(order), batch_size):
@@ -246,6 +249,7 @@ class DiffusionKind:
             layout=layout,
             progress=progress,
             kind=self.kind,
+            budget=getattr(self, "epoch_budget_", None),
         )
         return net.eval()
 

@@ -37,6 +37,8 @@ class Candidate:
     failure: str | None = None
     #: the dose the gate chose for the published rows ({amount, weight, rows, grid, ...})
     dose: dict[str, Any] | None = None
+    #: why it was left out before sampling (the portfolio's rules, the time budget)
+    skipped: str | None = None
 
     def apply_dose(self, dose: Mapping[str, Any] | None) -> None:
         """Keep the share of each class's accepted rows that the gate's dose search chose
@@ -48,6 +50,16 @@ class Candidate:
         share = {c: round(dose["amount"] * n) for c, n in labels.value_counts().items()}
         self.synthetic = balance.head_per_class(*self.synthetic, share)
         self.dose = dict(dose)
+
+    @property
+    def usable(self) -> bool:
+        """Ran and passed validation: it competes in the gate."""
+        return self.failure is None and self.skipped is None
+
+    def epochs(self) -> list[dict[str, Any]]:
+        """What the time budget did to its epoch loops (empty: no epochs)."""
+        budget = getattr(self.generator, "epoch_budget_", None)
+        return list(budget.loops) if budget is not None else []
 
     def info(self) -> dict[str, Any]:
         """The generator as the manifest records it."""
@@ -77,6 +89,8 @@ class Candidate:
             "dose": self.dose,
             "failure": self.failure,
             **self._utility(),
+            "skipped": self.skipped,
+            "epochs": self.epochs(),
         }
 
     def _utility(self) -> dict[str, Any]:

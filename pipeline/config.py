@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from equipoise.dataspec import InputError
+from equipoise.pipeline.budget import DEFAULT_BUDGET_MINUTES
 
 
 class Section(BaseModel):
@@ -164,14 +165,24 @@ class JobConfig(Section):
     MODALITY: typing.ClassVar[str] = ""
     #: the config key of the input section
     SECTION: typing.ClassVar[str] = ""
-    #: the generator kind used when the job names none
+    #: the generator kind used when the job names none (or gives params without a kind)
     DEFAULT_GENERATOR: typing.ClassVar[str] = ""
+    #: the kinds a job that names no generator runs (empty: DEFAULT_GENERATOR alone)
+    DEFAULT_PORTFOLIO: typing.ClassVar[tuple[str, ...]] = ()
 
     seed: int = Field(default=0, ge=0, le=2**32 - 1, description="0 to 2**32 - 1")
     split: SplitConfig = Field(default_factory=SplitConfig)
-    generator: GeneratorConfig | list[GeneratorConfig] = Field(
+    generator: GeneratorConfig | list[GeneratorConfig] | None = Field(
+        default=None,
         description="one generator, or a list: each is validated and competes in the gate "
-        "(default: the modality's default kind)",
+        "(default: the modality's default portfolio, or its default kind)",
+    )
+    budget: float = Field(
+        default=DEFAULT_BUDGET_MINUTES,
+        gt=0,
+        allow_inf_nan=False,
+        description="minutes the run aims to reach its verdict in: sets the epochs of "
+        "epoch-trained generators and skips those that cannot fit",
     )
     balance: BalanceConfig = Field(default_factory=BalanceConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
@@ -184,8 +195,12 @@ class JobConfig(Section):
         if not isinstance(raw, dict):
             return raw
         gen = raw.get("generator")
-        if gen is None:
-            return {**raw, "generator": {"kind": cls.DEFAULT_GENERATOR}}
+        if gen is None:  # None: the default portfolio
+            return (
+                raw
+                if cls.DEFAULT_PORTFOLIO
+                else {**raw, "generator": {"kind": cls.DEFAULT_GENERATOR}}
+            )
         if isinstance(gen, dict) and "kind" not in gen:  # e.g. --set generator.params.x=1
             return {**raw, "generator": {"kind": cls.DEFAULT_GENERATOR, **gen}}
         return raw
@@ -222,10 +237,17 @@ class JobConfig(Section):
         return getattr(self, self.SECTION)
 
     @property
+    def uses_portfolio(self) -> bool:
+        """True when the job names no generator and runs the modality's portfolio."""
+        return self.generator is None
+
+    @property
     def generators(self) -> list[GeneratorConfig]:
-        """The configured generators, in order."""
+        """The configured generators (or the default portfolio's), in order."""
         gen = self.generator
-        return list(gen) if isinstance(gen, list) else [gen]  # type: ignore[list-item]
+        if gen is None:
+            return [GeneratorConfig(kind=kind) for kind in self.DEFAULT_PORTFOLIO]
+        return list(gen) if isinstance(gen, list) else [gen]
 
     @property
     def generator_names(self) -> list[str]:

@@ -16,7 +16,7 @@ import pandas as pd
 
 import equipoise
 from equipoise.dataspec.naming import safe_name
-from equipoise.pipeline import balance
+from equipoise.pipeline import balance, budget
 from equipoise.pipeline.candidates import Candidate
 from equipoise.pipeline.config import JobConfig
 from equipoise.pipeline.modality import Modality, Prepared, Written
@@ -70,6 +70,7 @@ def build_manifest(
         },
         "generator": winner.info(),
         "candidates": [c.record() for c in candidates],
+        "budget": budget.record(job, budget.rarest_minority(data.y_train), candidates),
         "validation": winner.validation.to_dict() if winner.validation else None,
         "gate": {
             "decision": decision.to_dict(),

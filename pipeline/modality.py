@@ -75,8 +75,11 @@ class Modality(ABC):
     unit: ClassVar[str] = "rows"
     #: the config key of its input section ("data", "images")
     section: ClassVar[str]
-    #: the generator kind a job that names none uses
+    #: the generator kind a job that names none uses (or that gives params without a kind)
     default_generator: ClassVar[str]
+    #: the kinds a job that names no generator runs, when more than the default kind:
+    #: each is validated and competes in the gate (`pipeline/budget.py` may leave some out)
+    default_portfolio: ClassVar[tuple[str, ...]] = ()
     #: options of `equipoise run` that fill this modality's config
     cli_options: ClassVar[tuple[CliOption, ...]] = ()
     #: the flags that select this modality on the command line (all must be given)

@@ -22,7 +22,8 @@ BASE = "data:\n  source: table.csv\n  label: y\n"
 def test_defaults_and_relative_source(tmp_path):
     config = load_job(_write(tmp_path, BASE))
     assert config.data.source == str(tmp_path / "table.csv")
-    assert config.generator.kind == "ctgan" and config.seed == 0
+    assert config.generator is None and config.seed == 0  # the default portfolio
+    assert config.generator_names == ["smote", "gaussian_copula", "ctgan"]
     assert config.split.holdout == 0.25 and config.balance.target_ratio == 1.0
     assert config.dataset_name == "table"
 

