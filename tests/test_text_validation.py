@@ -160,3 +160,17 @@ def test_settings_refuse_bad_values(kwargs, message):
     with pytest.raises(InputError, match=message):
         TextValidationSettings(**kwargs)
     assert TextValidationSettings().to_dict()["min_label_proba"] == 0.3
+
+
+def test_copies_of_holdout_texts_are_leaks(fine_food_text, eda_rows, eda_report):
+    """A synthetic text equal (or nearly) to a real holdout text is a leak: removed and
+    counted, while EDA outputs of training texts are not."""
+    _, _, (X_hold, y_hold) = fine_food_text
+    hold = X_hold[y_hold.to_numpy() == RARE].head(3).reset_index(drop=True)
+    leaked = hold.assign(review=hold["review"].str.upper(), **{SOURCE: -1})  # case hides nothing
+    rows = pd.concat([eda_rows[0], leaked], ignore_index=True)
+    report = _validate(fine_food_text, rows, np.full(len(rows), RARE))
+    assert not report.keep[N:].any()
+    info = report.classes[RARE]
+    assert info["leakage"]["holdout_copies"] == 3
+    assert eda_report.classes[RARE]["leakage"]["holdout_copies"] == 0

@@ -112,6 +112,13 @@ def text_measures(
     hold_exact = np.array([normalised(x) in seen for x in texts_hold], dtype=bool)
     near = (nearest >= settings.max_source_similarity) | exact
     hold_near = (hold_nearest >= settings.max_source_similarity) | hold_exact
+    # a synthetic text equal or nearly equal to a holdout text is a leak (removed)
+    in_holdout = {normalised(x) for x in texts_hold}
+    to_holdout, _ = most_similar(V_hold, V_syn)
+    leak = keep & (
+        np.array([normalised(x) in in_holdout for x in texts_syn], dtype=bool)
+        | (to_holdout >= settings.max_source_similarity)
+    )
     timings["similarity"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -152,7 +159,7 @@ def text_measures(
     return Measures(
         keep=keep, schema=suite.to_dict() | {"real_training_texts": real_suite.to_dict()},
         texts=texts_syn, nearest=nearest, hold_nearest=hold_nearest, near=near,
-        hold_near=hold_near, exact=exact, leak=np.zeros(len(texts_syn), dtype=bool),
+        hold_near=hold_near, exact=exact, leak=leak,
         same_class=same_class, hold_same_class=hold_same_class, meaning=meaning,
         off_meaning=meaning_bounds(meaning, has_source, settings, minilm),
         meaning_test="MiniLM" if minilm else "TF-IDF",
