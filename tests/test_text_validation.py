@@ -41,10 +41,14 @@ def _validate(fine_food_text, X, y, **kw):
 
 
 def _flipped(fine_food_text, n=60):
-    """Unseen real reviews of class "great" passed off as the rare class (no source)."""
-    _, _, (X_hold, y_hold) = fine_food_text
-    X = X_hold[y_hold.to_numpy() != RARE].head(n).reset_index(drop=True)
-    return X, np.full(len(X), RARE, dtype=object)
+    """Unseen real reviews of class "great" passed off as the rare class (no source),
+    and the data without them in the holdout (else they would be holdout copies)."""
+    schema, train, (X_hold, y_hold) = fine_food_text
+    taken = np.zeros(len(y_hold), dtype=bool)
+    taken[np.flatnonzero(y_hold.to_numpy() != RARE)[:n]] = True
+    X = X_hold[taken].reset_index(drop=True)
+    rest = (X_hold[~taken].reset_index(drop=True), y_hold[~taken].reset_index(drop=True))
+    return X, np.full(len(X), RARE, dtype=object), (schema, train, rest)
 
 
 def test_augmented_reviews_pass(fine_food_text, eda_rows, eda_report):
@@ -95,19 +99,19 @@ def test_exact_and_near_copies_are_removed(fine_food_text, eda_rows, eda_report)
 
 
 def test_relabelled_reviews_are_dropped_by_the_label_filter(fine_food_text, eda_rows):
-    flipped, labels = _flipped(fine_food_text)
+    flipped, labels, data = _flipped(fine_food_text)
     X = pd.concat([eda_rows[0].head(60), flipped.assign(**{SOURCE: -1})], ignore_index=True)
     y = np.r_[eda_rows[1][:60], labels]
-    report = _validate(fine_food_text, X, y)
+    report = _validate(data, X, y)
     assert report.keep[:60].mean() > 0.9
     assert report.keep[60:].mean() < 0.85
     rows = report.classes[RARE]["rows"]
     # the data hold a few duplicate reviews: one of these is in the training split
     assert rows["dropped_by_label"] >= 9 and rows["removed_by_leakage"] <= 1
     # a stricter setting drops most of them; no threshold keeps them
-    strict = _validate(fine_food_text, X, y, settings=TextValidationSettings(min_label_proba=0.4))
+    strict = _validate(data, X, y, settings=TextValidationSettings(min_label_proba=0.4))
     assert strict.keep[60:].mean() < 0.25 < strict.keep[:60].mean()
-    lenient = _validate(fine_food_text, X, y, settings=TextValidationSettings(min_label_proba=0))
+    lenient = _validate(data, X, y, settings=TextValidationSettings(min_label_proba=0))
     assert lenient.keep[60:].mean() > 0.9
 
 
