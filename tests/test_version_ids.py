@@ -1,7 +1,12 @@
 """The shipped configs publish the same version ids as before the one-pipeline redesign
 (ids recorded with the round-1 flows at commit 592f031): same seed, same data files,
 whatever the code layout. The gate only decides whether to publish, never what, so it
-runs small here (report mode, one baseline)."""
+runs small here (report mode, one baseline).
+
+The table label filter (issue 12, on by default) drops a few synthetic rows unlike their
+class, so the two table ids changed with it; with `--set validation.label_filter=false`
+they are the round-1 ids again (e6a7b5767fc52141, 496e3afcef6d286a: checked by hand when
+the filter landed)."""
 
 from __future__ import annotations
 
@@ -13,11 +18,11 @@ from typer.testing import CliRunner
 from equipoise.cli import app
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
-#: config -> version id of `equipoise run CONFIG --set gate.mode=report` before the redesign
+#: config -> version id of `equipoise run CONFIG --set gate.mode=report` (tables: with the label filter)
 RECORDED = {
     "digits.yaml": "83ff0f0fd0ce8f9d",
-    "credit_copula.yaml": "e6a7b5767fc52141",
-    "hpc_smote.yaml": "496e3afcef6d286a",
+    "credit_copula.yaml": "6d53d670db9c27de",
+    "hpc_smote.yaml": "4c9f772e1972dfc5",
 }
 SMALL_GATE = {
     "digits.yaml": ["gate.mode=report", "gate.baselines=[none]", "gate.epochs=1",
