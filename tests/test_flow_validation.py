@@ -24,8 +24,13 @@ FAST = {
     "tvae": ["epochs=3", "batch_size=100"],
     "forest_flow": ["n_t=3", "duplicate_K=2", "n_estimators=5", "max_depth=3"],
 }
+#: SMOTE variants whose path through the flow is smote's (the common generator suite
+#: runs each by default); `make test-all` runs them here too
+SAME_PATH_AS_SMOTE = {"adasyn", "borderline_smote", "svm_smote"}
 GENERATORS = [
-    kind for kind in registry.known_kinds("table") if issubclass(registry.REGISTRY[kind], Generator)
+    pytest.param(kind, marks=[pytest.mark.extended] if kind in SAME_PATH_AS_SMOTE else [])
+    for kind in registry.known_kinds("table")
+    if issubclass(registry.REGISTRY[kind], Generator)
 ]  # every registered generator that makes rows (resamplers only select real ones)
 
 

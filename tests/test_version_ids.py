@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from equipoise.cli import app
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
-#: config -> version id of `equipoise run CONFIG --set gate.mode=report` (tables: with the label filter)
+#: config -> version id of `equipoise run CONFIG --set gate.mode=report` (tables: label filter on)
 RECORDED = {
     "digits.yaml": "83ff0f0fd0ce8f9d",
     "credit_copula.yaml": "6d53d670db9c27de",
