@@ -226,12 +226,83 @@ def main() -> None:
         help="a fixed store, so that variants reuse the cached fits",
     )
     parser.add_argument("--table", action="store_true", help="print the markdown table and exit")
+    parser.add_argument("--regimes", type=Path, nargs="+", help="results files: print regimes")
+    parser.add_argument("--doses", type=Path, help="a store: print the doses its runs chose")
     args = parser.parse_args()
     if args.table:
         print(table(args.out))
         return
+    if args.regimes or args.doses:
+        print(regimes(args.regimes) if args.regimes else doses(args.doses))
+        return
     args.out.parent.mkdir(parents=True, exist_ok=True)
     run(args.out, args.seeds, args.datasets, args.generators, args.overrides, args.store)
+
+
+#: minority rows in the input (before the split), for the regimes of issue 12
+MINORITY_ROWS = {
+    "glass2": 17, "abalone19": 32, "ecoli3": 35, "yeast4": 51, "winequality-red-4": 53,
+    "haberman": 81, "vowel0": 90, "breast_cancer": 212, "attrition": 237, "hpc_data": 259,
+    "pima": 268, "CreditCard": 296, "page-blocks0": 559, "credit_data": 1254,
+}  # fmt: skip
+SIZES = ((0, 60, "under 60"), (60, 250, "60-249"), (250, 10**9, "250 and more"))
+
+
+def regimes(files: list[Path]) -> str:
+    """Issue 12's summary: per results file (a variant), the gate's publish rate and, by
+    minority size and learner, how often the best synthetic candidate with that learner
+    beat the best baseline with the same learner on the holdout (point estimates)."""
+    lines = [
+        "| results | minority rows (input) | runs | gate published | logreg: synthetic ahead "
+        "| logreg: mean gap | hgb: synthetic ahead | hgb: mean gap |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for path in files:
+        rows = [json.loads(x) for x in path.read_text().splitlines()]
+        for low, high, label in SIZES:
+            runs = [
+                r for r in rows
+                if "decision" in r and low <= MINORITY_ROWS.get(r["dataset"], -1) < high
+            ]  # fmt: skip
+            if not runs:
+                continue
+            cells = []
+            for model in ("logreg", "hgb"):
+                gaps = []
+                for r in runs:
+                    board = [x for x in r["leaderboard"] if x["model"] == model]
+                    syn = [x["value"] for x in board if x["family"] == "synthetic"]
+                    base = [x["value"] for x in board if x["family"] == "baseline"]
+                    if syn and base:
+                        gaps.append(max(syn) - max(base))
+                ahead = sum(g > 0 for g in gaps)
+                mean = sum(gaps) / len(gaps) if gaps else float("nan")
+                cells += [f"{ahead}/{len(gaps)}", f"{mean:+.3f}"]
+            published = sum(r["decision"]["publish"] for r in runs)
+            lines.append(
+                f"| {path.name} | {label} | {len(runs)} | {published}/{len(runs)} | "
+                + " | ".join(cells)
+                + " |"
+            )
+    return "\n".join(lines)
+
+
+def doses(store: Path) -> str:
+    """The dose each (candidate, model) chose, counted over the store's manifests."""
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for manifest in store.glob("*/*/manifest.json"):
+        if manifest.parent.is_symlink():  # `latest` points at a version already counted
+            continue
+        for d in json.loads(manifest.read_text())["gate"].get("doses") or []:
+            key = (d["candidate"], d["model"])
+            choice = f"{d['amount']:g}@{d['weight']:g}"
+            counts.setdefault(key, {}).setdefault(choice, 0)
+            counts[key][choice] += 1
+    lines = ["| candidate | model | chosen amount@weight (runs) |", "|---|---|---|"]
+    for (candidate, model), chosen in sorted(counts.items()):
+        text = ", ".join(f"{k}: {v}" for k, v in sorted(chosen.items()))
+        lines.append(f"| {candidate} | {model} | {text} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
