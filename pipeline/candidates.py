@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from equipoise.dataspec.errors import GenerationError, InputError, ValidationFailed
 from equipoise.dataspec.seeding import derive_seed
 from equipoise.generators import Generator, Resampler, registry
 from equipoise.pipeline import balance
@@ -145,7 +146,8 @@ def refitter(
     `refit(train, test, seed)` fits a fresh generator of its kind and parameters on a
     fold's training rows only, samples that fold's deficits, runs the modality's full
     validation against them (the fold's `test` rows as the holdout: leakage and copies
-    removed) and returns the gate's training set (a resampler: the rows it keeps).
+    removed) and returns the gate's training set (a resampler: the rows it keeps); ValueError when
+    that fold's fit, sampling or validation fails.
     None when its generator is costly to refit (`refit_cheaply` False)."""
     generator = cand.generator
     if not generator.refit_cheaply:
@@ -153,6 +155,12 @@ def refitter(
     ratio = job.balance.target_ratio
 
     def refit(train: tuple[Any, Any], test: tuple[Any, Any], seed: int) -> Any:
+        try:
+            return fold_set(train, test, seed)
+        except (InputError, GenerationError, ValidationFailed) as error:
+            raise ValueError(str(error)) from error  # this candidate leaves the gate
+
+    def fold_set(train: tuple[Any, Any], test: tuple[Any, Any], seed: int) -> Any:
         fresh = registry.create(generator.kind, schema, generator.params())
         counts = balance.class_counts(pd.Series(np.asarray(train[1], dtype=object)))
         if isinstance(fresh, Resampler):

@@ -65,7 +65,7 @@ def _keys(X: pd.DataFrame) -> set[tuple]:
 
 
 def test_no_generator_refitted_for_a_fold_sees_that_fold(small_minority, monkeypatch):
-    arena = _arena(small_minority)
+    arena = _arena(small_minority, cross_fit_repeats=1)
     job = load_job(base={"data": {"source": "t.csv", "label": "Attrition"}})
     mod = modality("table")
     cand, gate_set = _smote_set(arena, job, mod)
@@ -86,7 +86,7 @@ def test_no_generator_refitted_for_a_fold_sees_that_fold(small_minority, monkeyp
 
     board = run_gate(arena, {"smote": gate_set}, refit={"smote": spying})
     every = _keys(pd.concat([arena.train[0], arena.holdout[0]]))
-    assert len(fitted) == len(scored) == 5 * 2  # one refit per fold and repeat
+    assert len(fitted) == len(scored) == 5  # one refit per fold
     for seen, fold in zip(fitted, scored, strict=True):
         assert fold and not seen & fold  # never a row of the fold it predicts
         assert seen | fold == every
@@ -107,7 +107,7 @@ def test_never_keeps_the_holdout_and_costly_generators_are_left_out(small_minori
     names = {r.candidate.name for r in board.rows}
     assert names == {"none", "class_weight", "smote"}
 
-    auto = _arena(small_minority)
+    auto = _arena(small_minority, cross_fit_repeats=1)
     board = run_gate(auto, {"smote": gate_set, "costly": gate_set.joined()}, refit=refit)
     method = board.method
     assert method["method"] == "cross_fit" and set(method["not_refitted"]) == {"costly"}
@@ -117,6 +117,7 @@ def test_never_keeps_the_holdout_and_costly_generators_are_left_out(small_minori
         GateSettings(cross_fit="sometimes")
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("prefect_server")
 def test_a_30_row_class_is_judged_by_cross_fitting_and_the_report_says_so(tmp_path, small_minority):
     data = tmp_path / "table.csv"
