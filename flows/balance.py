@@ -23,7 +23,7 @@ from equipoise.flows.progress import current_reporter
 from equipoise.generators import Generator, Resampler, registry
 from equipoise.pipeline import balance as counts
 from equipoise.pipeline import budget, preload
-from equipoise.pipeline.candidates import Candidate, accept, candidate_seed
+from equipoise.pipeline.candidates import Candidate, accept, candidate_seed, refitter
 from equipoise.pipeline.config import JobConfig
 from equipoise.pipeline.manifest import build_manifest
 from equipoise.pipeline.modalities import modality
@@ -64,9 +64,10 @@ def _resample(resampler: Resampler, rows: tuple[Any, Any], targets: dict, seed: 
     return resampler.select(*rows, targets, seed=seed)
 
 
-def _gate(arena: Arena, synthetic_sets: dict[str, Any], settings: Any):
+def _gate(arena: Arena, synthetic_sets: dict[str, Any], settings: Any, refit: dict[str, Any]):
     logger = get_run_logger()
-    board = run_gate(arena, synthetic_sets, progress=current_reporter(logger))
+    board = run_gate(arena, synthetic_sets, progress=current_reporter(logger), refit=refit)
+    logger.info("gate: %s", board.method["sentence"])
     for item in board.skipped:
         logger.warning("gate: %(candidate)s · %(model)s could not be trained: %(error)s", item)
     decision = _in_report_mode(decide(board, settings), settings)
@@ -172,10 +173,12 @@ def balance(job: JobConfig) -> str:
             competing=tuple(c.generator.kind for c in usable),
             synthesize=_synthesizer(data),
         )  # fmt: skip
+        refits = {c.name: refitter(c, job, mod, data.schema) for c in usable}
         board, decision = gate_task(
             arena,
             {c.name: c.gate_set for c in usable},
             job.gate,  # type: ignore[attr-defined]
+            {name: refit for name, refit in refits.items() if refit is not None},
         )
         lap("gate")
         if not decision.publish and job.gate.mode == "enforce":  # type: ignore[attr-defined]
@@ -269,11 +272,12 @@ def _candidate(
 
 def _synthesizer(data: Prepared):
     """The gate's hook for baselines made by a generator (images: oversampling with
-    augmentation): that kind fitted on the real training split."""
+    augmentation): that kind fitted on the real training rows it is given (the training
+    split, or a cross-fitting fold's training part)."""
 
-    def synthesize(kind: str, asked: dict, seed: int):
+    def synthesize(kind: str, train: tuple[Any, Any], asked: dict, seed: int):
         generator = registry.create(kind, data.schema)
-        generator.fit(data.X_train, data.y_train, seed=derive_seed(seed, "fit"))
+        generator.fit(*train, seed=derive_seed(seed, "fit"))
         return generator.sample(asked, seed=derive_seed(seed, "sample"))
 
     return synthesize

@@ -33,6 +33,9 @@ class Sampler(ABC):
     unit: ClassVar[str] = "rows"
     #: what the user can pick instead when a class is too small for this method
     fallback: ClassVar[str] = "kind: random_oversample"
+    #: cheap enough to fit again on each fold of a cross-fitted gate (seconds, no
+    #: training loop); False: a costly fit, left out of that gate
+    refit_cheaply: ClassVar[bool] = False
 
     def __init__(self, schema: Any):
         self.schema = schema

@@ -83,6 +83,7 @@ def build_manifest(
             "leaderboard": board.to_records(),
             "skipped": board.skipped,
             "holdout_rows": len(data.y_holdout),
+            "method": board.method,
             "positive_class": str(board.positive),
             "deployment_prior": board.settings.deployment_prior,
             "doses": [

@@ -44,7 +44,7 @@ def test_every_candidate_is_scored_and_decided(digits):
     settings = ImageGateSettings(epochs=3, bootstrap=200)
     asked = []
 
-    def synthesize(kind, counts, seed):
+    def synthesize(kind, train, counts, seed):
         asked.append((kind, counts))
         return extra
 

@@ -32,6 +32,7 @@ class Augment(ImageGenerator):
     resized crops, optional flips, intra-class Mixup / CutMix, colour jitter (RGB)."""
 
     kind = "augment"
+    refit_cheaply = True
 
     def __init__(
         self,

@@ -26,6 +26,7 @@ class ImblearnOversampler(TableGenerator):
     """Base: `_sampler(strategy, seed)` builds the imbalanced-learn object."""
 
     encoding: ClassVar[Literal["onehot", "ordinal"]] = "onehot"
+    refit_cheaply = True
 
     def _encoding(self) -> Literal["onehot", "ordinal"]:
         return self.encoding
@@ -267,6 +268,8 @@ class SvmSmote(_KNeighbours):
 
 class ImblearnResampler(TableResampler):
     """Base: fits `_sampler(targets, seed)` on the encoded rows, keeps `sample_indices_`."""
+
+    refit_cheaply = True
 
     def _resample(self, X, y, targets, *, seed):
         Z = MixedEncoder(self.schema).fit_transform(X)

@@ -226,6 +226,7 @@ class GaussianCopula(_SDVPerClass):
     """SDV GaussianCopulaSynthesizer per minority class: fast, no training loop."""
 
     kind = "gaussian_copula"
+    refit_cheaply = True
 
     def __init__(self, schema, *, default_distribution: str = "beta"):
         super().__init__(schema)

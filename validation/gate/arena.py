@@ -27,8 +27,13 @@ from equipoise.validation.gate.settings import GateSettings
 Pair = tuple[Any, Any]
 #: progress(description, completed, total), after each trained candidate
 Progress = Callable[[str, int, int], None]
-#: rows of a generator kind for a baseline: synthesize(kind, counts per class, seed)
-Synthesize = Callable[[str, Mapping[Any, int], int], Pair]
+#: rows of a generator kind for a baseline: synthesize(kind, real training rows, counts
+#: per class, seed), the kind fitted on those rows only
+Synthesize = Callable[[str, Pair, Mapping[Any, int], int], Pair]
+#: a candidate's training set for one cross-fitting fold: refit(train, test, seed), its
+#: generator fitted on `train` only (`test`: the fold's scored rows, for validation's
+#: leakage checks); raises ValueError when it cannot be made
+Refit = Callable[[Pair, Pair, int], "SyntheticSet | Pair"]
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,7 @@ def run_gate(
     synthetic_sets: Mapping[str, SyntheticSet | Pair],
     *,
     progress: Progress | None = None,
+    refit: Mapping[str, Refit] | None = None,
 ) -> Leaderboard:
     """Train every applicable baseline and every synthetic set, score all on the holdout.
 
@@ -134,7 +140,33 @@ def run_gate(
     or a plain pair (the rows a resampler kept, or real + synthetic already joined:
     used as it is). A candidate that
     cannot be trained (e.g. AdaBoost "worse than random" on a tiny class) is left out
-    and listed in `board.skipped`."""
+    and listed in `board.skipped`. With `refit` (the pipeline's per-fold refit of the
+    cheap candidates) and a holdout too small to judge (`gate.cross_fit`), the gate
+    cross-fits on every real row instead (`crossfit.py`); `board.method` says which."""
+    from equipoise.validation.gate import crossfit
+
+    why = crossfit.reason(arena)
+    if why and refit:
+        return crossfit.run(arena, synthetic_sets, refit, why, progress=progress)
+    candidates, skipped = train_entries(arena, synthetic_sets, progress)
+    board = score_candidates(
+        arena.holdout[1],
+        candidates,
+        classes=arena.classes,
+        settings=arena.settings,
+        seed=derive_seed(arena.seed, "bootstrap"),
+        minority=arena.minority,
+    )
+    board.skipped = skipped
+    board.method = crossfit.holdout_method(arena, why)
+    return board
+
+
+def train_entries(
+    arena: Arena, synthetic_sets: Mapping[str, SyntheticSet | Pair], progress: Progress | None
+) -> tuple[list[CandidateScores], list[dict[str, str]]]:
+    """Every applicable baseline and synthetic set trained on `arena.train`, predicting
+    `arena.holdout`; and the candidates that could not be trained."""
     from equipoise.validation.gate.baselines import BASELINES, applicable
 
     entries: list[Entry] = []
@@ -153,16 +185,7 @@ def run_gate(
             skipped.append({"candidate": entry.name, "model": entry.model, "error": str(error)})
         if progress:
             progress("gate: training candidates", done, len(entries))
-    board = score_candidates(
-        arena.holdout[1],
-        candidates,
-        classes=arena.classes,
-        settings=arena.settings,
-        seed=derive_seed(arena.seed, "bootstrap"),
-        minority=arena.minority,
-    )
-    board.skipped = skipped
-    return board
+    return candidates, skipped
 
 
 def proba_in_class_order(

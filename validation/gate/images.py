@@ -38,7 +38,7 @@ def oversample_augment(arena: Arena, name: str, family: str, data: Pair) -> list
     counts = {c: int((y == c).sum()) for c in arena.classes}
     largest = max(counts.values())
     asked = {c: largest - n for c, n in counts.items() if n < largest}
-    images = arena.synthesize(AUGMENT, asked, derive_seed(arena.seed, "baseline"))
+    images = arena.synthesize(AUGMENT, data, asked, derive_seed(arena.seed, "baseline"))
     return [_entry(arena, name, family, joined(data, images), "plain")]
 
 

@@ -70,6 +70,8 @@ class Leaderboard:
     settings: GateSettings
     #: candidates whose model could not be trained: {candidate, model, error}
     skipped: list[dict[str, str]] = field(default_factory=list)
+    #: how the candidates were judged: {method: holdout | cross_fit, sentence, ...}
+    method: dict[str, Any] = field(default_factory=dict)
 
     def family(self, family: Family) -> list[Row]:
         return [r for r in self.rows if r.candidate.family == family]

@@ -98,6 +98,20 @@ class GateSettings:
     in the training folds only, ranks the grid by `primary`. Amount 0 wins ties (then:
     synthetic rows did not help). null: add every accepted row at weight 1."""
 
+    cross_fit: Literal["auto", "always", "never"] = "auto"
+    """When the holdout holds fewer than 20 rows of a class (auto; always: every run),
+    judge by repeated stratified cross-fitting on every real row instead (training split
+    + holdout): per fold, baselines and synthetic sets train on the other folds, and the
+    cheap generators (the imbalanced-learn family, gaussian_copula, augment) are refitted
+    on them; costly ones are left out of that gate (`validation/gate/crossfit.py`).
+    never: always the holdout."""
+
+    cross_fit_folds: int = 5
+    """Stratified folds of the cross-fitted gate (fewer when a class has fewer rows)."""
+
+    cross_fit_repeats: int = 2
+    """Repeats of the cross-fitting with fresh folds; each row's predictions averaged."""
+
     bootstrap: int = 1000
     """Stratified bootstrap resamples of the holdout for the intervals."""
 
@@ -131,6 +145,12 @@ class GateSettings:
             problems.append(f"focal_gamma must be 0 or more, got {self.focal_gamma!r}")
         if not isinstance(self.cv_folds, int) or not 2 <= self.cv_folds <= 20:
             problems.append(f"cv_folds must be 2 to 20, got {self.cv_folds!r}")
+        if self.cross_fit not in ("auto", "always", "never"):
+            problems.append(f"cross_fit must be auto, always or never, got {self.cross_fit!r}")
+        if not isinstance(self.cross_fit_folds, int) or not 2 <= self.cross_fit_folds <= 20:
+            problems.append(f"cross_fit_folds must be 2 to 20, got {self.cross_fit_folds!r}")
+        if not isinstance(self.cross_fit_repeats, int) or not 1 <= self.cross_fit_repeats <= 10:
+            problems.append(f"cross_fit_repeats must be 1 to 10, got {self.cross_fit_repeats!r}")
         if not isinstance(self.bootstrap, int) or not 100 <= self.bootstrap <= 100_000:
             problems.append(f"bootstrap must be 100 to 100000 resamples, got {self.bootstrap!r}")
         if not is_number(self.confidence) or not 0.5 <= self.confidence < 1:
