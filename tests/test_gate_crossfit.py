@@ -65,7 +65,7 @@ def _keys(X: pd.DataFrame) -> set[tuple]:
 
 
 def test_no_generator_refitted_for_a_fold_sees_that_fold(small_minority, monkeypatch):
-    arena = _arena(small_minority, cross_fit_repeats=1)
+    arena = _arena(small_minority, cross_fit="auto", cross_fit_repeats=1)
     job = load_job(base={"data": {"source": "t.csv", "label": "Attrition"}})
     mod = modality("table")
     cand, gate_set = _smote_set(arena, job, mod)
@@ -107,7 +107,7 @@ def test_never_keeps_the_holdout_and_costly_generators_are_left_out(small_minori
     names = {r.candidate.name for r in board.rows}
     assert names == {"none", "class_weight", "smote"}
 
-    auto = _arena(small_minority, cross_fit_repeats=1)
+    auto = _arena(small_minority, cross_fit="auto", cross_fit_repeats=1)
     board = run_gate(auto, {"smote": gate_set, "costly": gate_set.joined()}, refit=refit)
     method = board.method
     assert method["method"] == "cross_fit" and set(method["not_refitted"]) == {"costly"}
@@ -125,7 +125,8 @@ def test_a_30_row_class_is_judged_by_cross_fitting_and_the_report_says_so(tmp_pa
     args = ["run", "--data", str(data), "--label", "Attrition", "--out", str(tmp_path / "store"),
             "--set", f"output.runs={tmp_path / 'runs'}", "--set", "gate.bootstrap=200",
             "--set", "generator.kind=smote", "--set", "gate.models=[logreg]",
-            "--set", "gate.baselines=[none, class_weight]"]  # fmt: skip
+            "--set", "gate.baselines=[none, class_weight]",
+            "--set", "gate.cross_fit=auto"]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code in (0, 3), result.output
     if result.exit_code == 3:

@@ -130,7 +130,8 @@ def decide(board: Leaderboard, settings: Any = None) -> GateDecision:
     if few < FEW_HOLDOUT_ROWS:
         sentence += (
             f" (the holdout has only {few} rows of class {board.positive!r}, so the interval "
-            "is wide; a larger split.holdout gives the gate more to go on)"
+            "is wide; a larger split.holdout, or gate.cross_fit: auto, gives the gate more to "
+            "go on)"
         )
     advice = recommend(base)
     sentence += f"; use instead: {advice['estimator']}" + (

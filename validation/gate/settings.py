@@ -98,13 +98,16 @@ class GateSettings:
     in the training folds only, ranks the grid by `primary`. Amount 0 wins ties (then:
     synthetic rows did not help). null: add every accepted row at weight 1."""
 
-    cross_fit: Literal["auto", "always", "never"] = "auto"
-    """When the holdout holds fewer than 20 rows of a class (auto; always: every run),
+    cross_fit: Literal["auto", "always", "never"] = "never"
+    """Default never: the holdout judges. When the holdout holds fewer than 20 rows of a
+    class (auto; always: every run),
     judge by repeated stratified cross-fitting on every real row instead (training split
     + holdout): per fold, baselines and synthetic sets train on the other folds, and the
     cheap generators (the imbalanced-learn family, gaussian_copula, augment) are refitted
     on them; costly ones are left out of that gate (`validation/gate/crossfit.py`).
-    never: always the holdout."""
+    Opt-in for now: it measured 10-40x the holdout gate's time (BENCHMARKS.md), and
+    auto as default would put every small-minority run over its time budget; the
+    refusal sentence suggests it when the holdout is small."""
 
     cross_fit_folds: int = 5
     """Stratified folds of the cross-fitted gate (fewer when a class has fewer rows)."""
