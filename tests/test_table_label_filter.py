@@ -165,3 +165,23 @@ def test_no_utility_models_skips_tstr(data):
     report = _validate(data, create("smote", data[0]), n=50, utility_models=[])
     assert "utility" not in report.to_dict()
     assert report.settings.utility_models == ()
+
+
+def test_integer_labels_reach_the_label_model_and_tstr_as_numbers():
+    """sklearn's breast cancer target is 0/1: an object array of numbers is an 'unknown'
+    target to sklearn, which made the filter and TSTR fail on such tables."""
+    from sklearn.datasets import load_breast_cancer
+
+    from equipoise.generators.registry import create
+
+    df = load_breast_cancer(as_frame=True).frame.iloc[:, [0, 1, 2, 3, -1]]
+    schema = infer_schema(df, "target")
+    train, holdout = train_test_split(df, test_size=0.3, stratify=df["target"], random_state=0)
+    train, holdout = schema.split_xy(train), schema.split_xy(holdout)
+    generator = create("smote", schema).fit(*train, seed=0)
+    report = validate_synthetic(
+        schema, train=train, holdout=holdout, synthetic=generator.sample({0: 40}, seed=1),
+        settings=ValidationSettings(), seed=0,
+    )  # fmt: skip
+    assert report.classes[0]["label"]["share_kept"] > 0.8
+    assert report.utility["models"]["logreg"]["0"]["synthetic"] > 0.5

@@ -68,6 +68,8 @@ def cross_fitted_filter(
     X_hold, y_hold = holdout
     Z_train, Z_hold, Z_syn = encoded
     labels = y_train.to_numpy(dtype=object)
+    # sklearn reads an object array of numbers as 'unknown' targets: fit on their dtype
+    fit_labels = y_train.infer_objects().to_numpy()
     folds = _folds(row_hashes(X_train), labels, np.random.default_rng(seed))
     syn_folds, hold_folds = _nearest_fold(Z_train, folds, Z_syn, Z_hold)
     classes = list(schema.classes)
@@ -82,7 +84,7 @@ def cross_fitted_filter(
         clf = downstream_model(model, schema, seed=seed, class_weight="balanced")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # convergence chatter of a small fold
-            clf.fit(X_train.iloc[rows], labels[rows])
+            clf.fit(X_train.iloc[rows], fit_labels[rows])
         columns = [classes.index(c) for c in clf.classes_]
         for X, out, which in ((X_syn, p_syn, syn_folds), (X_hold, p_hold, hold_folds)):
             mine = np.flatnonzero(which == k)

@@ -79,7 +79,7 @@ def _average_precision(
     model = downstream_model(name, schema, seed=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter
-        model.fit(train[0], train[1].to_numpy(dtype=object))
+        model.fit(train[0], train[1].infer_objects().to_numpy())  # numbers stay numbers
         proba = model.predict_proba(X_hold)
     columns = {c: i for i, c in enumerate(model.classes_)}
     return {
