@@ -228,9 +228,13 @@ def main() -> None:
     parser.add_argument("--table", action="store_true", help="print the markdown table and exit")
     parser.add_argument("--regimes", type=Path, nargs="+", help="results files: print regimes")
     parser.add_argument("--doses", type=Path, help="a store: print the doses its runs chose")
+    parser.add_argument("--per-generator", type=Path, nargs="+", help="results files")
     args = parser.parse_args()
     if args.table:
         print(table(args.out))
+        return
+    if args.per_generator:
+        print(per_generator(args.per_generator))
         return
     if args.regimes or args.doses:
         print(regimes(args.regimes) if args.regimes else doses(args.doses))
@@ -283,6 +287,45 @@ def regimes(files: list[Path]) -> str:
                 f"| {path.name} | {label} | {len(runs)} | {published}/{len(runs)} | "
                 + " | ".join(cells)
                 + " |"
+            )
+    return "\n".join(lines)
+
+
+def per_generator(files: list[Path]) -> str:
+    """Per results file and generator: runs where it passed validation, and for each
+    learner how often it beat the best baseline with that learner (point estimates) and
+    the mean gap."""
+    lines = [
+        "| results | generator | passed validation | logreg: ahead | logreg: mean gap "
+        "| hgb: ahead | hgb: mean gap |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for path in files:
+        rows = [json.loads(x) for x in path.read_text().splitlines()]
+        rows = [r for r in rows if "decision" in r]
+        names = sorted({c["name"] for r in rows for c in r["candidates"]})
+        for name in names:
+            passed = sum(
+                1 for r in rows for c in r["candidates"] if c["name"] == name and not c["failure"]
+            )
+            cells = []
+            for model in ("logreg", "hgb"):
+                gaps = []
+                for r in rows:
+                    board = [x for x in r["leaderboard"] if x["model"] == model]
+                    mine = [
+                        x["value"]
+                        for x in board
+                        if x["candidate"] == name and x["family"] == "synthetic"
+                    ]
+                    base = [x["value"] for x in board if x["family"] == "baseline"]
+                    if mine and base and any(x["family"] == "synthetic" for x in board):
+                        gaps.append(max(mine) - max(base))
+                ahead = sum(g > 0 for g in gaps)
+                mean = sum(gaps) / len(gaps) if gaps else float("nan")
+                cells += [f"{ahead}/{len(gaps)}", f"{mean:+.3f}"]
+            lines.append(
+                f"| {path.name} | {name} | {passed}/{len(rows)} | " + " | ".join(cells) + " |"
             )
     return "\n".join(lines)
 
