@@ -54,16 +54,18 @@ demo-text: $(STAMP)
 	exit $$code
 
 # The default suite runs every kind of check at least once; tests marked `extended` are
-# further instances of a kind it already runs (see pyproject.toml's markers).
+# further instances of a kind it already runs (see pyproject.toml's markers). Every fit
+# is pinned to one thread, so two pytest-xdist workers (one per CI core; a test file
+# stays on one worker, each with its own Prefect test server) use both cores.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 test-all: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -q -m "extended or not extended"
+	$(BIN)/pytest -q -n 2 --dist loadfile -m "extended or not extended"
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
