@@ -92,7 +92,7 @@ def _run_signature() -> inspect.Signature:
                 seen.add(opt.flag)
                 params.append(option(opt.flag, str, opt.help))
     defaults = ", ".join(
-        f"{m.name}s: {' + '.join(m.default_portfolio) or m.default_generator}"
+        f"{m.name}: {' + '.join(m.default_portfolio) or m.default_generator}"
         for m in MODALITIES.values()
     )
     params += [
