@@ -252,6 +252,28 @@ MINORITY_ROWS = {
 SIZES = ((0, 60, "under 60"), (60, 250, "60-249"), (250, 10**9, "250 and more"))
 
 
+def _gap_cells(runs: list[dict], candidate: str | None = None) -> list[str]:
+    """Per learner: in how many runs the best synthetic candidate (or `candidate`'s set)
+    trained with it beat the best baseline with the same learner, and the mean gap."""
+    cells = []
+    for model in ("logreg", "hgb"):
+        gaps = []
+        for r in runs:
+            board = [x for x in r["leaderboard"] if x["model"] == model]
+            syn = [
+                x["value"]
+                for x in board
+                if x["family"] == "synthetic" and candidate in (None, x["candidate"])
+            ]
+            base = [x["value"] for x in board if x["family"] == "baseline"]
+            if syn and base:
+                gaps.append(max(syn) - max(base))
+        ahead = sum(g > 0 for g in gaps)
+        mean = sum(gaps) / len(gaps) if gaps else float("nan")
+        cells += [f"{ahead}/{len(gaps)}", f"{mean:+.3f}"]
+    return cells
+
+
 def regimes(files: list[Path]) -> str:
     """Issue 12's summary: per results file (a variant), the gate's publish rate and, by
     minority size and learner, how often the best synthetic candidate with that learner
@@ -270,18 +292,7 @@ def regimes(files: list[Path]) -> str:
             ]  # fmt: skip
             if not runs:
                 continue
-            cells = []
-            for model in ("logreg", "hgb"):
-                gaps = []
-                for r in runs:
-                    board = [x for x in r["leaderboard"] if x["model"] == model]
-                    syn = [x["value"] for x in board if x["family"] == "synthetic"]
-                    base = [x["value"] for x in board if x["family"] == "baseline"]
-                    if syn and base:
-                        gaps.append(max(syn) - max(base))
-                ahead = sum(g > 0 for g in gaps)
-                mean = sum(gaps) / len(gaps) if gaps else float("nan")
-                cells += [f"{ahead}/{len(gaps)}", f"{mean:+.3f}"]
+            cells = _gap_cells(runs)
             published = sum(r["decision"]["publish"] for r in runs)
             lines.append(
                 f"| {path.name} | {label} | {len(runs)} | {published}/{len(runs)} | "
@@ -308,22 +319,7 @@ def per_generator(files: list[Path]) -> str:
             passed = sum(
                 1 for r in rows for c in r["candidates"] if c["name"] == name and not c["failure"]
             )
-            cells = []
-            for model in ("logreg", "hgb"):
-                gaps = []
-                for r in rows:
-                    board = [x for x in r["leaderboard"] if x["model"] == model]
-                    mine = [
-                        x["value"]
-                        for x in board
-                        if x["candidate"] == name and x["family"] == "synthetic"
-                    ]
-                    base = [x["value"] for x in board if x["family"] == "baseline"]
-                    if mine and base and any(x["family"] == "synthetic" for x in board):
-                        gaps.append(max(mine) - max(base))
-                ahead = sum(g > 0 for g in gaps)
-                mean = sum(gaps) / len(gaps) if gaps else float("nan")
-                cells += [f"{ahead}/{len(gaps)}", f"{mean:+.3f}"]
+            cells = _gap_cells(rows, name)
             lines.append(
                 f"| {path.name} | {name} | {passed}/{len(rows)} | " + " | ".join(cells) + " |"
             )
