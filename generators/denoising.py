@@ -103,10 +103,7 @@ def train_ddpm(
     optimizer = torch.optim.AdamW(net.parameters(), lr=lr)
     ema.to(device)
     losses = []
-    if progress:
-        progress(kind, 0, epochs)
-    for done in budgeted_epochs(epochs, budget, kind):
-        epoch = done + 1
+    for _ in budgeted_epochs(epochs, budget, kind, progress):
         order = torch.randperm(len(data), generator=gen, device=device)
         total = torch.zeros((), device=device)  # summed on the device: no sync per step
         for start in range(0, len(order), batch_size):
@@ -126,8 +123,6 @@ def train_ddpm(
             ema.step(net.parameters())
             total += loss.detach() * len(batch)
         losses.append(float(total) / len(data))
-        if progress:
-            progress(kind, epoch, epochs)
     ema.copy_to(net.parameters())
     return losses
 

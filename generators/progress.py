@@ -61,13 +61,35 @@ class EpochBudget:
         return self.seconds - (time.perf_counter() - (self.started or time.perf_counter()))
 
 
-def budgeted_epochs(total: int, budget: EpochBudget | None, what: str) -> Iterator[int]:
-    """Epoch numbers 0..total-1, as many as `budget` allows (all of them without one).
+def budgeted_epochs(
+    total: int,
+    budget: EpochBudget | None,
+    what: str,
+    progress: ProgressCallback | None = None,
+) -> Iterator[int]:
+    """Epoch numbers 0..total-1, as many as `budget` allows (all of them without one),
+    with `progress(what, done, planned)` before the first and after each epoch: once the
+    budget cuts the epochs, `planned` is the cut count, and a loop stopped early ends its
+    bar where it stopped.
 
     The first epoch is a warm-up (one-time allocations) and is not used to estimate;
     the next `budget.probe` epochs are timed, then the count is set."""
+    if progress:
+        progress(what, 0, total)
+    done, planned = 0, total
+    for done, planned in _planned_epochs(total, budget, what):
+        yield done - 1
+        if progress:
+            progress(what, done, planned)
+    if progress and done < planned:  # stopped early: the bar ends where the loop did
+        progress(what, done, done)
+
+
+def _planned_epochs(total: int, budget: EpochBudget | None, what: str) -> Iterator[tuple[int, int]]:
+    """(epochs done after this one, epochs planned so far) per epoch."""
     if budget is None:
-        yield from range(total)
+        for epoch in range(total):
+            yield epoch + 1, total
         return
     budget.start()
     loop_start = time.perf_counter()
@@ -115,7 +137,7 @@ def budgeted_epochs(total: int, budget: EpochBudget | None, what: str) -> Iterat
             why += f"; stopped after epoch {epoch}: its share was spent (the machine slowed)"
             budget.tell(f"{what}: stopped after epoch {epoch} of {planned}: its share is spent")
             break
-        yield epoch
+        yield epoch + 1, planned
         epoch += 1
     record.update(epochs=epoch, why=why, seconds=round(time.perf_counter() - loop_start, 1))
 
@@ -134,13 +156,10 @@ class _EpochIterator:
         self._budget = budget
 
     def __iter__(self) -> Iterator[Any]:
-        total = len(self._items)
-        if self._progress:
-            self._progress(self._description, 0, total)
-        for done in budgeted_epochs(total, self._budget, self._description):
-            yield self._items[done]
-            if self._progress:
-                self._progress(self._description, done + 1, total)
+        for epoch in budgeted_epochs(
+            len(self._items), self._budget, self._description, self._progress
+        ):
+            yield self._items[epoch]
 
     def set_description(self, *args: Any, **kwargs: Any) -> None:
         """tqdm API used by ctgan for its loss read-out; the callback shows progress."""

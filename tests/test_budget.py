@@ -94,6 +94,21 @@ def test_budgeted_epochs_cut_keep_or_skip():
         list(budgeted_epochs(300, EpochBudget(seconds=0.0), "x"))
 
 
+def test_the_progress_bar_ends_at_the_epochs_the_budget_chose(monkeypatch):
+    # a clock that moves 1 s per reading: a 20 s share fits about a dozen of 300 epochs
+    ticks = itertools.count()
+    monkeypatch.setattr(progress, "time", SimpleNamespace(perf_counter=lambda: next(ticks)))
+    shown: list[tuple[int, int]] = []
+    share = EpochBudget(seconds=20.0, min_epochs=2)
+    ran = list(budgeted_epochs(300, share, "x", lambda _, done, total: shown.append((done, total))))
+    assert shown[0] == (0, 300) and len(ran) == share.loops[0]["epochs"] < 300
+    assert shown[-1] == (len(ran), len(ran)), "the bar ends full, at the chosen count"
+    assert [done for done, _ in shown] == list(range(len(ran) + 1))
+    plain: list[tuple[int, int]] = []
+    assert list(budgeted_epochs(3, None, "x", lambda _, d, t: plain.append((d, t)))) == [0, 1, 2]
+    assert plain == [(0, 3), (1, 3), (2, 3), (3, 3)]
+
+
 def test_only_cheap_generators_run_for_a_tiny_class(attrition):
     from equipoise.dataspec import infer_schema
 
@@ -163,7 +178,7 @@ def test_no_candidate_passing_exits_4(tmp_path, attrition, monkeypatch):
 def test_a_small_budget_trains_fewer_epochs(tmp_path, attrition_narrow, monkeypatch):
     # Real CTGAN, but the budget reads a clock that moves 0.5 s per reading (one per
     # epoch), so the epochs chosen do not depend on how busy the machine is: a 1-minute
-    # budget gives it about 28 s, so about 50 of its 300 epochs.
+    # budget gives it about 20 s, so about 40 of its 300 epochs.
     ticks = itertools.count(step=0.5)
     monkeypatch.setattr(progress, "time", SimpleNamespace(perf_counter=lambda: next(ticks)))
     result, _ = _run(

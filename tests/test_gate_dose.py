@@ -169,6 +169,24 @@ def test_dose_search_can_choose_zero_and_the_gate_refuses(attrition):
     assert decision.recommendation["estimator"] == "LogisticRegression(max_iter=2000)"
 
 
+def test_candidates_share_the_real_rows_alone_and_score_as_when_alone(attrition):
+    schema, train, holdout = _split(attrition, "Attrition")
+    settings = GateSettings(bootstrap=100, models=("logreg",), baselines=("none",),
+                            primary="pr_auc", guards={}, dose=DOSE)  # fmt: skip
+    flipped = _flipped(train, "Yes", "No")
+    copies = (train[0][train[1] == "Yes"].head(60), train[1][train[1] == "Yes"].head(60))
+    alone = Arena("table", schema, train, holdout, settings, 0)
+    by_itself = run_gate(alone, {"flipped": SyntheticSet(train, flipped)})
+    both = Arena("table", schema, train, holdout, settings, 0)
+    board = run_gate(
+        both, {"copies": SyntheticSet(train, copies), "flipped": SyntheticSet(train, flipped)}
+    )
+    assert len(both.shared) == 1, "one model: its amount-0 predictions are made once"
+    grid = {r.candidate.name: r.candidate.dose["grid"] for r in board.family("synthetic")}
+    assert grid["flipped"] == by_itself.best("synthetic").candidate.dose["grid"]
+    assert grid["copies"][0] == grid["flipped"][0] and grid["copies"][1:] != grid["flipped"][1:]
+
+
 def test_dose_search_never_looks_at_the_holdout(attrition):
     schema, train, holdout = _split(attrition, "Attrition")
     generator = registry.create("smote", schema)

@@ -126,10 +126,8 @@ class StyleGAN(ImageGenerator):
         augment = lambda x: diff_augment(x, self.diffaugment, gen)  # noqa: E731
         step = 0
         self.losses_ = []
-        if progress:
-            progress(self.kind, 0, self.epochs)
-        for done in budgeted_epochs(self.epochs, getattr(self, "epoch_budget_", None), self.kind):
-            epoch = done + 1
+        budget = getattr(self, "epoch_budget_", None)
+        for _ in budgeted_epochs(self.epochs, budget, self.kind, progress):
             order = torch.randperm(len(images), generator=gen, device=device)
             for start in range(0, len(order), self.batch_size):
                 batch = order[start : start + self.batch_size]
@@ -162,8 +160,6 @@ class StyleGAN(ImageGenerator):
                         p_ema.lerp_(p, 1 - decay)
                 step += 1
             self.losses_.append((float(d_loss.detach()), float(g_loss.detach())))
-            if progress:
-                progress(self.kind, epoch, self.epochs)
         self.generator_ = G_ema
         self.w_mean_ = _mean_styles(G_ema, n_classes, self.z_dim, gen, device)
 

@@ -12,7 +12,7 @@ the dose search (`dose.py`) knows which rows are synthetic.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -97,6 +97,9 @@ class Arena:
     competing: tuple[str, ...] = ()
     #: the pipeline's hook for baselines that need generated rows (images: augment)
     synthesize: Synthesize | None = None
+    #: what candidates can share within one gate: the dose search's out-of-fold
+    #: predictions of a model on the real rows alone (amount 0 is the same for all)
+    shared: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def classes(self) -> list[Any]:

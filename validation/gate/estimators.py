@@ -55,7 +55,7 @@ def entry(arena: Arena, name: str, family: str, model: str, build, data: Pair) -
         started = time.perf_counter()
         chosen, pair, weights = None, data, None
         if isinstance(data, SyntheticSet):
-            chosen = dose.search(arena, build, data, fit_weighted)
+            chosen = dose.search(arena, build, data, fit_weighted, model)
             pair, weights = data.dosed(chosen["amount"], chosen["weight"])
             if chosen["weight"] == 1.0:
                 weights = None
