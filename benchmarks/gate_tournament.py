@@ -229,9 +229,13 @@ def main() -> None:
     parser.add_argument("--regimes", type=Path, nargs="+", help="results files: print regimes")
     parser.add_argument("--doses", type=Path, help="a store: print the doses its runs chose")
     parser.add_argument("--per-generator", type=Path, nargs="+", help="results files")
+    parser.add_argument("--per-table", type=Path, nargs="+", help="results files")
     args = parser.parse_args()
     if args.table:
         print(table(args.out))
+        return
+    if args.per_table:
+        print(per_table(args.per_table))
         return
     if args.per_generator:
         print(per_generator(args.per_generator))
@@ -250,6 +254,50 @@ MINORITY_ROWS = {
     "pima": 268, "CreditCard": 296, "page-blocks0": 559, "credit_data": 1254,
 }  # fmt: skip
 SIZES = ((0, 60, "under 60"), (60, 250, "60-249"), (250, 10**9, "250 and more"))
+
+
+def _variants(files: list[Path]) -> list[tuple[str, list[dict]]]:
+    """The runs of each results file, per variant (`--set` overrides), with a label."""
+    out: dict[str, list[dict]] = {}
+    for path in files:
+        for row in map(json.loads, path.read_text().splitlines()):
+            variant = row.get("variant", "")
+            label = path.name + (f" `{variant}`" if variant else "")
+            out.setdefault(label, []).append(row)
+    return list(out.items())
+
+
+def per_table(files: list[Path]) -> str:
+    """Per table and variant: the gate's decisions, and the best synthetic candidate's
+    uplift over the best baseline with its interval, seed by seed, and the run time."""
+    lines = [
+        "| results | table (minority rows) | seeds | published | best synthetic · model: "
+        "uplift [95% CI] per seed | failed validation | mean s |",
+        "|---|---|---:|---:|---|---|---:|",
+    ]
+    for label, rows in _variants(files):
+        by_table: dict[str, list[dict]] = {}
+        for r in rows:
+            by_table.setdefault(r["dataset"], []).append(r)
+        for name in sorted(by_table, key=lambda n: MINORITY_ROWS.get(n, 0)):
+            runs = sorted((r for r in by_table[name] if "decision" in r), key=lambda r: r["seed"])
+            if not runs:
+                continue
+            cells = [
+                f"s{r['seed']}: {d['winner']}·{d['winner_model']} {d['uplift']:+.3f} "
+                f"[{d['ci_low']:+.3f}, {d['ci_high']:+.3f}]"
+                for r in runs
+                for d in [r["decision"]]
+            ]
+            failed = sorted({c["name"] for r in runs for c in r["candidates"] if c["failure"]})
+            seconds = sum(r["seconds"] for r in runs) / len(runs)
+            published = sum(r["decision"]["publish"] for r in runs)
+            lines.append(
+                f"| {label} | {name} ({MINORITY_ROWS.get(name, '?')}) | {len(runs)} "
+                f"| {published}/{len(runs)} | {'; '.join(cells)} | {', '.join(failed) or '—'} "
+                f"| {seconds:.0f} |"
+            )
+    return "\n".join(lines)
 
 
 def _gap_cells(runs: list[dict], candidate: str | None = None) -> list[str]:
@@ -283,8 +331,7 @@ def regimes(files: list[Path]) -> str:
         "| logreg: mean gap | hgb: synthetic ahead | hgb: mean gap |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for path in files:
-        rows = [json.loads(x) for x in path.read_text().splitlines()]
+    for name, rows in _variants(files):
         for low, high, label in SIZES:
             runs = [
                 r for r in rows
@@ -295,7 +342,7 @@ def regimes(files: list[Path]) -> str:
             cells = _gap_cells(runs)
             published = sum(r["decision"]["publish"] for r in runs)
             lines.append(
-                f"| {path.name} | {label} | {len(runs)} | {published}/{len(runs)} | "
+                f"| {name} | {label} | {len(runs)} | {published}/{len(runs)} | "
                 + " | ".join(cells)
                 + " |"
             )
@@ -311,8 +358,7 @@ def per_generator(files: list[Path]) -> str:
         "| hgb: ahead | hgb: mean gap |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
-    for path in files:
-        rows = [json.loads(x) for x in path.read_text().splitlines()]
+    for label, rows in _variants(files):
         rows = [r for r in rows if "decision" in r]
         names = sorted({c["name"] for r in rows for c in r["candidates"]})
         for name in names:
@@ -320,9 +366,7 @@ def per_generator(files: list[Path]) -> str:
                 1 for r in rows for c in r["candidates"] if c["name"] == name and not c["failure"]
             )
             cells = _gap_cells(rows, name)
-            lines.append(
-                f"| {path.name} | {name} | {passed}/{len(rows)} | " + " | ".join(cells) + " |"
-            )
+            lines.append(f"| {label} | {name} | {passed}/{len(rows)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
