@@ -29,6 +29,13 @@ MISSING = "__missing__"
 _ONEHOT_WEIGHT = 1.0 / np.sqrt(2.0)
 
 
+def model_labels(y: object) -> np.ndarray:
+    """Class labels as a model is fitted on them: numbers as numbers. An object array of
+    numbers (what joining real and synthetic labels gives) is an 'unknown' target to
+    scikit-learn; strings and mixed labels stay objects."""
+    return pd.Series(np.asarray(y, dtype=object)).infer_objects().to_numpy()
+
+
 def _category_strings(s: pd.Series) -> np.ndarray:
     """Categories as strings, missing values as their own category."""
     out = s.astype("object").where(s.notna(), MISSING)

@@ -181,12 +181,13 @@ def balance(job: JobConfig) -> str:
             {name: refit for name, refit in refits.items() if refit is not None},
         )
         lap("gate")
+        leader = board.best("synthetic")  # None when the gate could train no synthetic set
+        leader_name = leader.candidate.name if leader else usable[0].name
         if not decision.publish and job.gate.mode == "enforce":  # type: ignore[attr-defined]
-            best = next(c for c in candidates if c.name == board.best("synthetic").candidate.name)
+            best = next(c for c in candidates if c.name == leader_name)
             folder = _refusal_report(job, mod, data, best, candidates, board, decision, timings)
             raise GateRefused(f"the gate refused: {decision.sentence} (report: {folder})", folder)
-        winner_name = decision.winner or board.best("synthetic").candidate.name
-        winner = next(c for c in usable if c.name == winner_name)
+        winner = next(c for c in usable if c.name == (decision.winner or leader_name))
         if decision.publish:  # the share the gate judged; report mode's refused set: all rows
             winner.apply_dose(decision.recommendation and decision.recommendation["dose"])
 

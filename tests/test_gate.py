@@ -362,6 +362,6 @@ def test_a_baseline_that_cannot_be_trained_is_left_out_not_fatal(attrition, monk
     board = _tournament(schema, train=train, holdout=holdout, synthetic_sets={},
                         settings=settings, seed=0)  # fmt: skip
     assert [r.candidate.name for r in board.rows] == ["none"]
-    assert board.skipped == [{"candidate": "rusboost", "model": "adaboost",
+    assert board.skipped == [{"candidate": "rusboost", "family": "baseline", "model": "adaboost",
                               "error": "BaseClassifier in AdaBoostClassifier ensemble is "
                                        "worse than random"}]  # fmt: skip

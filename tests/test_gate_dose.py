@@ -187,6 +187,35 @@ def test_candidates_share_the_real_rows_alone_and_score_as_when_alone(attrition)
     assert grid["copies"][0] == grid["flipped"][0] and grid["copies"][1:] != grid["flipped"][1:]
 
 
+def test_integer_labels_reach_the_dose_search_as_numbers(attrition):
+    # german credit's classes are 1 and 2: joined with synthetic labels they became an
+    # object array, an 'unknown' target to scikit-learn, and no synthetic set was trained
+    frame = attrition.assign(Attrition=attrition["Attrition"].map({"No": 1, "Yes": 2}))
+    schema, train, holdout = _split(frame, "Attrition")
+    generator = registry.create("smote", schema)
+    generator.fit(*train, seed=0)
+    sets = {"smote": SyntheticSet(train, generator.sample({2: 150}, seed=1))}
+    settings = GateSettings(bootstrap=100, models=("logreg",), baselines=("none",), dose=DOSE)
+    board = run_gate(Arena("table", schema, train, holdout, settings, 0), sets)
+    assert board.skipped == [] and board.best("synthetic").candidate.dose is not None
+
+
+def test_no_trainable_synthetic_set_is_a_refusal_that_says_why():
+    board = score_candidates(
+        np.array(["a", "b"] * 10),
+        [CandidateScores("none", "baseline", "logreg", np.tile([0.6, 0.4], (20, 1)))],
+        classes=["a", "b"], settings=GateSettings(bootstrap=100), seed=0, minority="b",
+    )  # fmt: skip
+    board.skipped = [{"candidate": "smote", "family": "synthetic", "model": "logreg",
+                      "error": "Got 'unknown' instead."}]  # fmt: skip
+    decision = decide(board)
+    assert not decision.publish
+    assert decision.sentence == (
+        "no synthetic set could be trained by the gate (the first could not be trained: "
+        "Got 'unknown' instead.); nothing published"
+    )
+
+
 def test_dose_search_never_looks_at_the_holdout(attrition):
     schema, train, holdout = _split(attrition, "Attrition")
     generator = registry.create("smote", schema)

@@ -185,7 +185,8 @@ def train_entries(
             with limited_threads():  # pinned: a busy machine must not slow every fit 10x
                 candidates.append(entry.run())
         except ValueError as error:
-            skipped.append({"candidate": entry.name, "model": entry.model, "error": str(error)})
+            what = {"candidate": entry.name, "family": entry.family, "model": entry.model}
+            skipped.append({**what, "error": str(error)})
         if progress:
             progress("gate: training candidates", done, len(entries))
     return candidates, skipped

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from equipoise.dataspec.encoding import model_labels
 from equipoise.dataspec.seeding import derive_seed
 from equipoise.validation.gate.arena import (
     Arena,
@@ -92,7 +93,7 @@ def run(
     skipped: list[dict[str, str]] = []
     for r in range(repeats):
         cv = StratifiedKFold(folds, shuffle=True, random_state=derive_seed(arena.seed, "cv", r))
-        for k, (fit_rows, test_rows) in enumerate(cv.split(np.zeros(len(labels)), labels)):
+        for k, (fit_rows, test_rows) in enumerate(cv.split(labels, model_labels(labels))):
             fold = dataclasses.replace(
                 arena, train=(take(X, fit_rows), take(y, fit_rows)),
                 holdout=(take(X, test_rows), take(y, test_rows)),

@@ -55,7 +55,12 @@ def decide(board: Leaderboard, settings: Any = None) -> GateDecision:
     base, syn = board.best("baseline"), board.best("synthetic")
     common = {"primary": primary, "min_uplift": settings.min_uplift, "confidence": level}
     if syn is None:
-        return GateDecision(False, "no synthetic set reached the gate; nothing published", **common)
+        failed = [s for s in board.skipped if s.get("family", "synthetic") == "synthetic"]
+        why = f" (the first could not be trained: {failed[0]['error']})" if failed else ""
+        return GateDecision(
+            False, f"no synthetic set could be trained by the gate{why}; nothing published",
+            **common,
+        )  # fmt: skip
     if base is None:
         return GateDecision(
             True,

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from equipoise.dataspec.encoding import model_labels
 from equipoise.dataspec.seeding import derive_seed
 from equipoise.validation.gate.arena import Arena, SyntheticSet, proba_in_class_order, take
 from equipoise.validation.gate.scoring import metric_values
@@ -50,14 +51,14 @@ def search(
     shared = arena.shared.get(key) if grid[0][0] == 0 else None
     seed = derive_seed(arena.seed, "dose")
     cv = StratifiedKFold(settings.cv_folds, shuffle=True, random_state=seed)
-    for fit_rows, val_rows in cv.split(np.zeros(len(labels)), labels):
+    for fit_rows, val_rows in cv.split(labels, model_labels(labels)):
         fold = SyntheticSet((take(X, fit_rows), labels[fit_rows]), data.synthetic)
         X_val = take(X, val_rows)
         for g, (amount, weight) in enumerate(grid):
             if g == 0 and shared is not None:
                 continue
             (X_fit, y_fit), w = fold.dosed(amount, weight)
-            estimator = fit(build(), X_fit, np.asarray(y_fit), w)
+            estimator = fit(build(), X_fit, y_fit, w)
             raw = estimator.predict_proba(X_val)
             oof[g, val_rows] = proba_in_class_order(raw, estimator.classes_, classes, len(val_rows))
     if shared is not None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from equipoise.dataspec.encoding import model_labels
 from equipoise.dataspec.seeding import derive_seed
 from equipoise.validation.gate import dose
 from equipoise.validation.gate.arena import (
@@ -36,7 +37,7 @@ def fit_weighted(estimator: Any, X: Any, y: Any, sample_weight: np.ndarray | Non
         kwargs = {f"{last}__sample_weight" if last else "sample_weight": sample_weight}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(X, np.asarray(y), **kwargs)
+        return estimator.fit(X, model_labels(y), **kwargs)
 
 
 def fit_predict(

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from equipoise.dataspec import TableSchema
+from equipoise.dataspec.encoding import model_labels
 from equipoise.validation.gate.tables import downstream_model
 from equipoise.validation.label_filter import LabelFilter
 from equipoise.validation.tables.leakage import row_hashes
@@ -68,8 +69,7 @@ def cross_fitted_filter(
     X_hold, y_hold = holdout
     Z_train, Z_hold, Z_syn = encoded
     labels = y_train.to_numpy(dtype=object)
-    # sklearn reads an object array of numbers as 'unknown' targets: fit on their dtype
-    fit_labels = y_train.infer_objects().to_numpy()
+    fit_labels = model_labels(y_train)
     folds = _folds(row_hashes(X_train), labels, np.random.default_rng(seed))
     syn_folds, hold_folds = _nearest_fold(Z_train, folds, Z_syn, Z_hold)
     classes = list(schema.classes)

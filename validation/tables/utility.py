@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from equipoise.dataspec import TableSchema
+from equipoise.dataspec.encoding import model_labels
 from equipoise.validation.gate.tables import downstream_model
 from equipoise.validation.results import jsonable
 
@@ -79,7 +80,7 @@ def _average_precision(
     model = downstream_model(name, schema, seed=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter
-        model.fit(train[0], train[1].infer_objects().to_numpy())  # numbers stay numbers
+        model.fit(train[0], model_labels(train[1]))
         proba = model.predict_proba(X_hold)
     columns = {c: i for i, c in enumerate(model.classes_)}
     return {
