@@ -95,14 +95,34 @@ def stop_on_signals() -> Iterator[None]:
 
 
 def take_signals() -> None:
-    """Call first thing in the flow of a run started by `stop_on_signals`: Prefect's
-    flow engine has just replaced the SIGTERM handler with its own, which would wait
-    for the running fits before the run ends; with ours back, SIGTERM sets the stop
-    flag at once (Prefect restores ours when the flow ends). Does nothing in other
-    runs (a deployment's cancellation stays Prefect's)."""
-    if _armed and threading.current_thread() is threading.main_thread():
-        for s in SIGNALS:
-            signal.signal(s, _handler)
+    """Call first thing in the flow. In a run started by `stop_on_signals` (the CLI):
+    Prefect's flow engine has just replaced the SIGTERM handler with its own, which
+    would wait for the running fits before the run ends; with ours back, SIGTERM sets
+    the stop flag at once (Prefect restores ours when the flow ends). In other runs (a
+    deployment, cancelled by its worker or `serve` with SIGTERM) Prefect's handling
+    stays, and the signal also sets the stop flag first, so that the fits in worker
+    threads stop at their next epoch instead of training on after the flow has ended."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for s in SIGNALS:
+        signal.signal(s, _handler if _armed else _chained(signal.getsignal(s)))
+
+
+def _chained(previous: object) -> object:
+    """A handler that sets the stop flag, then does what `previous` did."""
+    if previous == signal.SIG_IGN or getattr(previous, "_equipoise_chained", False):
+        return previous  # an ignored signal stays ignored
+
+    def handler(signum: int, frame: object) -> None:
+        _request(signum)
+        if callable(previous):
+            previous(signum, frame)
+        elif previous == signal.SIG_DFL:  # the default action: end the process with it
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+
+    handler._equipoise_chained = True  # type: ignore[attr-defined]
+    return handler
 
 
 @contextlib.contextmanager

@@ -341,6 +341,33 @@ def test_a_signal_during_a_fit_stops_the_run_and_its_temporary_server(
         assert list(store.glob(f"*/{STAGING_PREFIX}*")) == [], "staging discarded"
 
 
+def test_a_deployment_cancellation_stops_the_fits_and_keeps_prefects_handler():
+    """Outside the CLI (a deployment, cancelled by its worker with SIGTERM), Prefect's
+    handler stays in charge, and the signal first sets the stop flag the fits check at
+    each epoch, so they do not train on after the flow has ended."""
+    script = textwrap.dedent(
+        """
+        import os, signal
+        from equipoise.flows import stopping
+        seen = []
+        signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))
+        stopping.take_signals()
+        stopping.take_signals()  # twice: still one chained handler
+        assert not stopping.requested()
+        os.kill(os.getpid(), signal.SIGTERM)
+        print(stopping.requested(), seen)
+        try:
+            stopping.check()
+        except BaseException as error:  # Interrupted ends a run like KeyboardInterrupt
+            print(type(error).__name__)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == [f"True [{int(signal.SIGTERM)}]", "Interrupted"]
+
+
 # --------------------------------------------------------------------------- full disk
 
 WRITE_FAULTS = {
