@@ -286,6 +286,7 @@ def per_table(files: list[Path]) -> str:
             cells = [
                 f"s{r['seed']}: {d['winner']}·{d['winner_model']} {d['uplift']:+.3f} "
                 f"[{d['ci_low']:+.3f}, {d['ci_high']:+.3f}]"
+                + (" (dose 0)" if "dose search chose 0" in d["sentence"] else "")
                 for r in runs
                 for d in [r["decision"]]
             ]
