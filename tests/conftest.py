@@ -34,6 +34,22 @@ def prefect_server():
         yield
 
 
+@pytest.fixture
+def refusal():
+    """Reads a CLI run the gate refused: `refusal(result)` gives its one `error:` line,
+    the refusal report's folder (named in that line) and its gate.json `gate` section."""
+    import json
+    from pathlib import Path
+
+    def read(result):
+        errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1, result.output
+        folder = Path(errors[0].rsplit("(report: ", 1)[1].rstrip(")"))
+        return errors[0], folder, json.loads((folder / "gate.json").read_text())["gate"]
+
+    return read
+
+
 def _stratified(frame: pd.DataFrame, label: str, n: int, seed: int = 0) -> pd.DataFrame:
     share = n / len(frame)
     parts = [g.sample(frac=share, random_state=seed) for _, g in frame.groupby(label)]

@@ -297,22 +297,20 @@ def test_augmentation_that_clearly_helps_is_published(tmp_path, attrition_full):
 
 
 @pytest.mark.usefixtures("prefect_server")
-def test_augmentation_that_clearly_hurts_is_refused(tmp_path, attrition, monkeypatch):
+def test_augmentation_that_clearly_hurts_is_refused(tmp_path, attrition, monkeypatch, refusal):
     monkeypatch.setitem(registry.REGISTRY, "label_flip", LabelFlip)
     result = _run(tmp_path, attrition, "Attrition", "generator.kind=label_flip",
                   "gate.models=[logreg]", "gate.baselines=[none,class_weight]",
                   *LET_IT_THROUGH)  # fmt: skip
     assert result.exit_code == 3, result.output
-    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and "the gate refused" in errors[0] and "nothing published" in errors[0]
+    error, folder, gate = refusal(result)
+    assert "the gate refused" in error and "nothing published" in error
     assert result.stdout.strip() == ""
     store = tmp_path / "store"
     assert not list(store.rglob("manifest.json")) and not list(store.rglob(".staging-*"))
-    folder = Path(errors[0].rsplit("(report: ", 1)[1].rstrip(")"))
-    gate = json.loads((folder / "gate.json").read_text())["gate"]
     assert gate["decision"]["publish"] is False
     # The dose search sees in CV on the training split that flipped rows only hurt.
-    assert "the dose search chose 0 synthetic rows" in errors[0]
+    assert "the dose search chose 0 synthetic rows" in error
     assert [d["rows"] for d in gate["doses"]] == [0]
     assert gate["published_by"] is None
     assert (folder / "report.html").is_file()

@@ -6,8 +6,7 @@ model gains from synthetic rows and the gate publishes), and the recommendation.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -182,6 +181,7 @@ def test_candidates_share_the_real_rows_alone_and_score_as_when_alone(attrition)
         both, {"copies": SyntheticSet(train, copies), "flipped": SyntheticSet(train, flipped)}
     )
     assert len(both.shared) == 1, "one model: its amount-0 predictions are made once"
+    assert dataclasses.replace(both, seed=1).shared == {}, "a cross-fitting fold starts afresh"
     grid = {r.candidate.name: r.candidate.dose["grid"] for r in board.family("synthetic")}
     assert grid["flipped"] == by_itself.best("synthetic").candidate.dose["grid"]
     assert grid["copies"][0] == grid["flipped"][0] and grid["copies"][1:] != grid["flipped"][1:]
@@ -281,7 +281,9 @@ def test_a_bad_import_path_is_exit_2_in_one_line(tmp_path, attrition_narrow):
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("prefect_server")
-def test_a_refusal_recommends_the_winning_baseline_in_gate_json(tmp_path, attrition_narrow):
+def test_a_refusal_recommends_the_winning_baseline_in_gate_json(
+    tmp_path, attrition_narrow, refusal
+):
     data = tmp_path / "table.csv"
     attrition_narrow.to_csv(data, index=False)
     args = ["run", "--data", str(data), "--label", "Attrition", "--out", str(tmp_path / "store"),
@@ -291,9 +293,7 @@ def test_a_refusal_recommends_the_winning_baseline_in_gate_json(tmp_path, attrit
             "--set", "gate.primary=pr_auc", "--set", "gate.deployment_prior=0.3"]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 3, result.output
-    error = next(line for line in result.stderr.splitlines() if line.startswith("error:"))
-    folder = Path(error.rsplit("(report: ", 1)[1].rstrip(")"))
-    gate = json.loads((folder / "gate.json").read_text())["gate"]
+    error, folder, gate = refusal(result)
     advice = gate["decision"]["recommendation"]
     assert advice["family"] == "baseline" and advice["model"] == "logreg"
     assert f"use instead: {advice['estimator']}" in error

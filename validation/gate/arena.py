@@ -98,8 +98,10 @@ class Arena:
     #: the pipeline's hook for baselines that need generated rows (images: augment)
     synthesize: Synthesize | None = None
     #: what candidates can share within one gate: the dose search's out-of-fold
-    #: predictions of a model on the real rows alone (amount 0 is the same for all)
-    shared: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    #: predictions of a model on the real rows alone (amount 0 is the same for all);
+    #: not an argument, so a copy for a cross-fitting fold (`dataclasses.replace`)
+    #: starts with its own
+    shared: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def classes(self) -> list[Any]:
