@@ -64,9 +64,17 @@ def _resample(resampler: Resampler, rows: tuple[Any, Any], targets: dict, seed: 
     return resampler.select(*rows, targets, seed=seed)
 
 
-def _gate(arena: Arena, synthetic_sets: dict[str, Any], settings: Any, refit: dict[str, Any]):
+def _gate(
+    arena: Arena,
+    synthetic_sets: dict[str, Any],
+    settings: Any,
+    refit: dict[str, Any],
+    excluded: dict[str, str],
+):
     logger = get_run_logger()
-    board = run_gate(arena, synthetic_sets, progress=current_reporter(logger), refit=refit)
+    board = run_gate(
+        arena, synthetic_sets, progress=current_reporter(logger), refit=refit, excluded=excluded
+    )
     logger.info("gate: %s", board.method["sentence"])
     for item in board.skipped:
         logger.warning("gate: %(candidate)s · %(model)s could not be trained: %(error)s", item)
@@ -119,7 +127,9 @@ handoff_task = _task(_hand_off, "hand-off")
 def balance(job: JobConfig) -> str:
     """Load, split, fit, sample, validate, gate, merge and publish one dataset of any
     modality; returns the published version's folder. Raises InputError (exit 2),
-    GateRefused (exit 3), ValidationFailed or GenerationError (exit 4); nothing is
+    GateRefused (exit 3: also when no candidate passed validation, since the gate still
+    names the best real-data strategy), ValidationFailed (exit 4: that case in gate.mode
+    report) or GenerationError (exit 4); nothing is
     published unless it returns."""
     stopping.take_signals()  # SIGINT / SIGTERM stop the fits at their next epoch
     logger = get_run_logger()
@@ -162,11 +172,9 @@ def balance(job: JobConfig) -> str:
             candidates.append(_candidate(name, generator, job, mod, data, reports))
             lap(f"generate:{name}")
         usable = [c for c in candidates if c.usable]
-        if not usable:
-            lead = "no candidate passed: " if len(candidates) > 1 else ""
-            raise ValidationFailed(
-                lead + "; ".join(c.failure or c.skipped or "" for c in candidates)
-            )
+        # Every run ends in a verdict: with no usable candidate the gate still ranks the
+        # real-data strategies and names the best (the failures are in the sentence).
+        excluded = {c.name: c.failure or c.skipped or "" for c in candidates if not c.usable}
         arena = Arena(
             mod.name, data.schema, (data.X_train, data.y_train), (data.X_holdout, data.y_holdout),
             job.gate, derive_seed(job.seed, "gate"),  # type: ignore[attr-defined]
@@ -179,15 +187,23 @@ def balance(job: JobConfig) -> str:
             {c.name: c.gate_set for c in usable},
             job.gate,  # type: ignore[attr-defined]
             {name: refit for name, refit in refits.items() if refit is not None},
+            excluded,
         )
         lap("gate")
         leader = board.best("synthetic")  # None when the gate could train no synthetic set
-        leader_name = leader.candidate.name if leader else usable[0].name
+        leader_name = decision.winner or (leader.candidate.name if leader else None)
+        best = next((c for c in candidates if c.name == leader_name), None)
+        best = best or (usable or candidates)[0]
+        if not usable and job.gate.mode == "report":  # type: ignore[attr-defined]
+            raise ValidationFailed(
+                ("no candidate passed: " if len(candidates) > 1 else "")
+                + "; ".join(excluded.values())
+                + f" (the gate's verdict: {decision.sentence})"
+            )
         if not decision.publish and job.gate.mode == "enforce":  # type: ignore[attr-defined]
-            best = next(c for c in candidates if c.name == leader_name)
             folder = _refusal_report(job, mod, data, best, candidates, board, decision, timings)
             raise GateRefused(f"the gate refused: {decision.sentence} (report: {folder})", folder)
-        winner = next(c for c in usable if c.name == (decision.winner or leader_name))
+        winner = next(c for c in usable if c.name == (decision.winner or best.name))
         if decision.publish:  # the share the gate judged; report mode's refused set: all rows
             winner.apply_dose(decision.recommendation and decision.recommendation["dose"])
 
@@ -244,8 +260,6 @@ def _candidate(
     try:
         samples = sample_task(generator, counts.with_spare(asked), derive_seed(seed, "sample"))
     except GenerationError as err:
-        if len(job.generators) == 1:
-            raise
         cand.failure = f"{name}: sampling failed: {err.message}"  # it leaves the gate, not the run
         logger.warning(cand.failure)
         return cand

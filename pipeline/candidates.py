@@ -3,8 +3,9 @@ validation, what it would publish and what the gate trains on."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ from equipoise.dataspec.seeding import derive_seed
 from equipoise.generators import Generator, Resampler, registry
 from equipoise.pipeline import balance
 from equipoise.pipeline.config import JobConfig
-from equipoise.validation.gate.arena import SyntheticSet, take
+from equipoise.validation.gate.arena import Refit, SyntheticSet, take
 from equipoise.validation.report import ValidationReport
 
 
@@ -139,45 +140,48 @@ def accept(
     return balance.shortfall(pd.Series(cand.synthetic[1]), asked)
 
 
-def refitter(
-    cand: Candidate, job: JobConfig, mod: Any, schema: Any
-) -> Callable[[tuple[Any, Any], tuple[Any, Any], int], Any] | None:
+def refitter(cand: Candidate, job: JobConfig, mod: Any, schema: Any) -> Refit | None:
     """The cross-fitted gate's hook for one candidate whose generator is cheap to refit:
     `refit(train, test, seed)` fits a fresh generator of its kind and parameters on a
-    fold's training rows only, samples that fold's deficits, runs the modality's full
-    validation against them (the fold's `test` rows as the holdout: leakage and copies
-    removed) and returns the gate's training set (a resampler: the rows it keeps); ValueError when
-    that fold's fit, sampling or validation fails.
-    None when its generator is costly to refit (`refit_cheaply` False)."""
+    fold's training rows only, samples that fold's deficits, validates them against the
+    fold (the fold's `test` rows as the holdout: leakage and copies removed) and returns
+    the gate's training set (a resampler: the rows it keeps); ValueError when that
+    fold's fit, sampling or validation fails. None when its generator is costly to refit
+    (`refit_cheaply` False). A plain function of picklable values, so that the gate can
+    run it in a worker process."""
     generator = cand.generator
     if not generator.refit_cheaply:
         return None
+    return partial(_refit, cand.name, generator.kind, generator.params(), job, mod, schema)
+
+
+def _refit(
+    name: str, kind: str, params: dict, job: JobConfig, mod: Any, schema: Any,
+    train: tuple[Any, Any], test: tuple[Any, Any], seed: int,
+) -> Any:  # fmt: skip
+    try:
+        return _fold_set(name, kind, params, job, mod, schema, train, test, seed)
+    except (InputError, GenerationError, ValidationFailed) as error:
+        raise ValueError(str(error)) from error  # this candidate leaves the gate
+
+
+def _fold_set(name, kind, params, job, mod, schema, train, test, seed) -> Any:
     ratio = job.balance.target_ratio
-
-    def refit(train: tuple[Any, Any], test: tuple[Any, Any], seed: int) -> Any:
-        try:
-            return fold_set(train, test, seed)
-        except (InputError, GenerationError, ValidationFailed) as error:
-            raise ValueError(str(error)) from error  # this candidate leaves the gate
-
-    def fold_set(train: tuple[Any, Any], test: tuple[Any, Any], seed: int) -> Any:
-        fresh = registry.create(generator.kind, schema, generator.params())
-        counts = balance.class_counts(pd.Series(np.asarray(train[1], dtype=object)))
-        if isinstance(fresh, Resampler):
-            targets = balance.undersample_targets(counts, ratio)
-            return fresh.resample(*train, targets, seed=derive_seed(seed, "resample"))
-        fresh.fit(*train, seed=derive_seed(seed, "fit"))
-        asked = balance.synthetic_counts(counts, ratio)
-        samples = fresh.sample(balance.with_spare(asked), seed=derive_seed(seed, "sample"))
-        validation = mod.validator()(
-            schema, train=train, holdout=test, synthetic=samples,
-            settings=mod.validation_settings(job, fresh), seed=derive_seed(seed, "validate"),
-            reports_dir=None,
-        )  # fmt: skip
-        fold = Candidate(cand.name, fresh)
-        accept(fold, samples, validation, asked, train, asked)
-        if fold.failure:
-            raise ValueError(fold.failure)
-        return fold.gate_set
-
-    return refit
+    fresh = registry.create(kind, schema, params)
+    counts = balance.class_counts(pd.Series(np.asarray(train[1], dtype=object)))
+    if isinstance(fresh, Resampler):
+        targets = balance.undersample_targets(counts, ratio)
+        return fresh.resample(*train, targets, seed=derive_seed(seed, "resample"))
+    fresh.fit(*train, seed=derive_seed(seed, "fit"))
+    asked = balance.synthetic_counts(counts, ratio)
+    samples = fresh.sample(balance.with_spare(asked), seed=derive_seed(seed, "sample"))
+    validation = mod.validator()(
+        schema, train=train, holdout=test, synthetic=samples,
+        settings=mod.validation_settings(job, fresh), seed=derive_seed(seed, "validate"),
+        reports_dir=None,
+    )  # fmt: skip
+    fold = Candidate(name, fresh)
+    accept(fold, samples, validation, asked, train, asked)
+    if fold.failure:
+        raise ValueError(fold.failure)
+    return fold.gate_set

@@ -53,7 +53,9 @@ def pr_curves(board: Any, top: int = 5) -> str:
     truth = np.asarray(board.y_holdout) == board.positive
     fig, ax = plt.subplots(figsize=(5, 3.4))
     for row in board.rows[:top]:
-        precision, recall, _ = precision_recall_curve(truth, row.candidate.proba[:, positive])
+        score = row.candidate.proba[:, positive]
+        scored = np.isfinite(score)  # a candidate scored on the holdout rows alone
+        precision, recall, _ = precision_recall_curve(truth[scored], score[scored])
         style = "-" if row.candidate.family == "synthetic" else "--"
         ax.plot(recall, precision, style, label=f"{row.candidate.key} ({row.point['pr_auc']:.3f})")
     ax.axhline(truth.mean(), color="#999", lw=0.8, label=f"prevalence ({truth.mean():.3f})")

@@ -9,6 +9,9 @@ import tempfile
 _PREFECT_HOME = tempfile.mkdtemp(prefix="equipoise-prefect-")
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# the suite runs on two pytest-xdist workers, one per core: the gate's fits stay in each
+# test's process (tests/test_gate_parallel.py runs the worker pool on purpose)
+os.environ.setdefault("EQUIPOISE_GATE_JOBS", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # numba (sktime's MiniRocket) compiles once per cache folder; keep it between sessions.

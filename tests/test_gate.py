@@ -226,7 +226,7 @@ def test_tournament_runs_every_baseline_on_real_binary_data(attrition):
 
 def test_tournament_on_several_classes_skips_only_the_threshold(hpc):
     schema, train, holdout = _split(hpc, "class")
-    settings = GateSettings(bootstrap=100, models=("logreg",),
+    settings = GateSettings(bootstrap=100, models=("logreg",), cross_fit="never",
                             baselines=("none", "threshold", "class_weight",
                                        "focal_loss"))  # fmt: skip
     board = _tournament(schema, train=train, holdout=holdout, synthetic_sets={},
@@ -309,9 +309,12 @@ def test_augmentation_that_clearly_hurts_is_refused(tmp_path, attrition, monkeyp
     store = tmp_path / "store"
     assert not list(store.rglob("manifest.json")) and not list(store.rglob(".staging-*"))
     assert gate["decision"]["publish"] is False
-    # The dose search sees in CV on the training split that flipped rows only hurt.
-    assert "the dose search chose 0 synthetic rows" in error
-    assert [d["rows"] for d in gate["doses"]] == [0]
+    # No dose of flipped rows beats no resampling with the same model (share 0 of the grid).
+    assert "beats every synthetic set" in error and gate["decision"]["uplift"] < 0
+    (dose,) = gate["doses"]
+    assert dose["grid"][0]["amount"] == 0 and dose["grid"][0]["value"] == max(
+        g["value"] for g in dose["grid"]
+    )
     assert gate["published_by"] is None
     assert (folder / "report.html").is_file()
     assert "label_flip" in result.stderr  # the leaderboard is shown before the error
@@ -360,6 +363,9 @@ def test_a_baseline_that_cannot_be_trained_is_left_out_not_fatal(attrition, monk
     board = _tournament(schema, train=train, holdout=holdout, synthetic_sets={},
                         settings=settings, seed=0)  # fmt: skip
     assert [r.candidate.name for r in board.rows] == ["none"]
-    assert board.skipped == [{"candidate": "rusboost", "family": "baseline", "model": "adaboost",
-                              "error": "BaseClassifier in AdaBoostClassifier ensemble is "
-                                       "worse than random"}]  # fmt: skip
+    error = "BaseClassifier in AdaBoostClassifier ensemble is worse than random"
+    assert [(s["candidate"], s["family"], s["model"], s["error"]) for s in board.skipped] == [
+        ("rusboost", "baseline", "adaboost", error)
+    ]
+    # said, not silent: the verdict names what it could not compare with
+    assert f"left out: RUSBoost (adaboost) could not be trained: {error}" in decide(board).sentence

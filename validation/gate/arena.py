@@ -1,31 +1,31 @@
 """The tournament of every modality: the registered baselines that apply to it and every
-synthetic candidate set, each trained with the same downstream models, scored on the
-same real holdout with shared bootstrap resamples.
+synthetic candidate set, each trained with the same downstream models and scored on
+the same real rows with shared bootstrap resamples.
 
 An `Arena` holds what all candidates of one gate share; an `Entry` is one candidate
-× downstream model, ready to train. Which entries a baseline makes comes from the
-baseline registry (`baselines.py`); a synthetic set is trained like the `none`
-baseline, on the real training split plus its accepted rows: a `SyntheticSet`, so that
-the dose search (`dose.py`) knows which rows are synthetic.
+× downstream model (× dose, for a synthetic set), ready to train. Which entries a
+baseline makes comes from the baseline registry (`baselines.py`); a synthetic set is
+trained like the `none` baseline, on the real training rows plus its accepted rows: a
+`SyntheticSet`, so that its dose grid (`dose.py`) knows which rows are synthetic.
+`judging.py` decides where the candidates are trained and scored (the holdout, or
+cross-fitting on every real row) and runs the entries, in parallel.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from equipoise.dataspec.seeding import derive_seed
-from equipoise.dataspec.threads import limited_threads
-from equipoise.validation.gate.scoring import CandidateScores, Leaderboard, score_candidates
+from equipoise.validation.gate.scoring import CandidateScores, Leaderboard
 from equipoise.validation.gate.settings import GateSettings
 
 #: (X, y) of any modality: a DataFrame and a Series, or arrays
 Pair = tuple[Any, Any]
-#: progress(description, completed, total), after each trained candidate
+#: progress(description, completed, total), after each unit of the gate's work
 Progress = Callable[[str, int, int], None]
 #: rows of a generator kind for a baseline: synthesize(kind, real training rows, counts
 #: per class, seed), the kind fitted on those rows only
@@ -34,11 +34,14 @@ Synthesize = Callable[[str, Pair, Mapping[Any, int], int], Pair]
 #: generator fitted on `train` only (`test`: the fold's scored rows, for validation's
 #: leakage checks); raises ValueError when it cannot be made
 Refit = Callable[[Pair, Pair, int], "SyntheticSet | Pair"]
+#: mapper(fn, items): fn applied to every item, results in the items' order (an
+#: iterator, so progress can be shown as they come); None runs them in this process
+Mapper = Callable[[Callable[[Any], Any], list[Any]], Any]
 
 
 @dataclass(frozen=True)
 class SyntheticSet:
-    """A synthetic candidate's training data: the real training split and the accepted
+    """A synthetic candidate's training data: the real training rows and the accepted
     synthetic rows, kept apart so that a share of them can be added at a weight."""
 
     real: Pair
@@ -60,6 +63,10 @@ class SyntheticSet:
     def joined(self) -> Pair:
         """The real rows plus every synthetic row."""
         return self.dosed()[0]
+
+    def on(self, real: Pair) -> SyntheticSet:
+        """The same synthetic rows beside other real rows (a cross-fitting fold's)."""
+        return SyntheticSet(real, self.synthetic)
 
 
 def take(values: Any, rows: np.ndarray) -> Any:
@@ -85,7 +92,8 @@ def concat(first: Any, second: Any) -> Any:
 
 @dataclass(frozen=True)
 class Arena:
-    """What every candidate of one gate shares."""
+    """What every candidate of one gate shares: the real rows a candidate trains on
+    (`train`) and those that score it (`holdout`; a cross-fitting fold's own rows)."""
 
     modality: str
     schema: Any
@@ -97,11 +105,6 @@ class Arena:
     competing: tuple[str, ...] = ()
     #: the pipeline's hook for baselines that need generated rows (images: augment)
     synthesize: Synthesize | None = None
-    #: what candidates can share within one gate: the dose search's out-of-fold
-    #: predictions of a model on the real rows alone (amount 0 is the same for all);
-    #: not an argument, so a copy for a cross-fitting fold (`dataclasses.replace`)
-    #: starts with its own
-    shared: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def classes(self) -> list[Any]:
@@ -109,7 +112,7 @@ class Arena:
 
     @property
     def minority(self) -> Any:
-        """The rarest class of the training split (ties: the later in count order)."""
+        """The rarest class of the training rows (ties: the later in count order)."""
         return pd.Series(np.asarray(self.train[1], dtype=object)).value_counts().index[-1]
 
     @property
@@ -123,7 +126,8 @@ class Arena:
 
 @dataclass(frozen=True)
 class Entry:
-    """One candidate × downstream model; `run()` trains it and predicts the holdout."""
+    """One candidate × downstream model (× dose); `run()` trains it and predicts the
+    arena's holdout."""
 
     name: str
     family: str  # "baseline" | "synthetic"
@@ -137,61 +141,26 @@ def run_gate(
     *,
     progress: Progress | None = None,
     refit: Mapping[str, Refit] | None = None,
+    mapper: Mapper | None = None,
+    excluded: Mapping[str, str] | None = None,
 ) -> Leaderboard:
-    """Train every applicable baseline and every synthetic set, score all on the holdout.
+    """Train every applicable baseline and every synthetic set, score all.
 
     `synthetic_sets` maps a candidate's name to its training set: a `SyntheticSet`
-    (the real training split and its accepted rows; dosed when `settings.dose` is set)
+    (the real training split and its accepted rows; each dose of the grid is an entry)
     or a plain pair (the rows a resampler kept, or real + synthetic already joined:
-    used as it is). A candidate that
-    cannot be trained (e.g. AdaBoost "worse than random" on a tiny class) is left out
-    and listed in `board.skipped`. With `refit` (the pipeline's per-fold refit of the
-    cheap candidates) and a holdout too small to judge (`gate.cross_fit`), the gate
-    cross-fits on every real row instead (`crossfit.py`); `board.method` says which."""
-    from equipoise.validation.gate import crossfit
+    used as it is). A candidate that cannot be trained is left out and listed in
+    `board.skipped`. When the holdout holds too few rows of a class (`gate.cross_fit`),
+    the gate cross-fits on every real row; `refit` (the pipeline's per-fold refit of
+    the cheap candidates) then makes each fold's synthetic rows, and the others are
+    judged on the holdout rows alone (`judging.py`; `board.method` says which). The
+    units of work run through `mapper` (default: this machine's cores, `gate.jobs`).
+    `excluded`: candidates that never reached the gate, and why (for the verdict)."""
+    from equipoise.validation.gate import judging
 
-    why = crossfit.reason(arena)
-    if why and refit:
-        return crossfit.run(arena, synthetic_sets, refit, why, progress=progress)
-    candidates, skipped = train_entries(arena, synthetic_sets, progress)
-    board = score_candidates(
-        arena.holdout[1],
-        candidates,
-        classes=arena.classes,
-        settings=arena.settings,
-        seed=derive_seed(arena.seed, "bootstrap"),
-        minority=arena.minority,
-    )
-    board.skipped = skipped
-    board.method = crossfit.holdout_method(arena, why)
+    board = judging.judge(arena, synthetic_sets, refit or {}, progress=progress, mapper=mapper)
+    board.excluded = dict(excluded or {})
     return board
-
-
-def train_entries(
-    arena: Arena, synthetic_sets: Mapping[str, SyntheticSet | Pair], progress: Progress | None
-) -> tuple[list[CandidateScores], list[dict[str, str]]]:
-    """Every applicable baseline and synthetic set trained on `arena.train`, predicting
-    `arena.holdout`; and the candidates that could not be trained."""
-    from equipoise.validation.gate.baselines import BASELINES, applicable
-
-    entries: list[Entry] = []
-    for name in applicable(arena):
-        entries += BASELINES[name].entries(arena, name, "baseline", arena.train)
-    for name, data in synthetic_sets.items():
-        if isinstance(data, SyntheticSet) and not arena.settings.dose_grid:
-            data = data.joined()
-        entries += BASELINES["none"].entries(arena, name, "synthetic", data)
-    candidates, skipped = [], []
-    for done, entry in enumerate(entries, start=1):
-        try:
-            with limited_threads():  # pinned: a busy machine must not slow every fit 10x
-                candidates.append(entry.run())
-        except ValueError as error:
-            what = {"candidate": entry.name, "family": entry.family, "model": entry.model}
-            skipped.append({**what, "error": str(error)})
-        if progress:
-            progress("gate: training candidates", done, len(entries))
-    return candidates, skipped
 
 
 def proba_in_class_order(

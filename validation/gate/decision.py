@@ -1,10 +1,13 @@
-"""The gate's rule: publish the best synthetic candidate only if it beats the best
-baseline (a positive improvement), the lower bound of its paired-bootstrap interval
-reaches `min_uplift`, and no guard metric drops by more than its tolerance. A tie —
-e.g. synthetic rows that change nothing — publishes nothing, and so does a synthetic
-set whose dose search chose 0 rows. The decision reads as one sentence; a refusal ends
-with what to use instead (`recommendation`: the best baseline with the settings that
-reproduce it, also machine-readable)."""
+"""The gate's rule: publish the best synthetic entry only if it beats the best baseline
+(a positive improvement), the lower bound of its simultaneous interval against EVERY
+baseline reaches `min_uplift` (`selection.py`: the bounds hold after choosing the best
+candidate, model and dose among all entries), and no guard metric drops by more than
+its tolerance. A tie publishes nothing. Each synthetic entry is compared with the
+baselines on its own scope (the holdout rows alone for a costly generator in a
+cross-fitted gate). The decision reads as one sentence; a refusal ends with what to
+use instead (`recommendation`: the best baseline with the settings that reproduce it,
+also machine-readable). Every run ends in a verdict: when no synthetic set reached the
+gate, the baselines are still ranked and the best one named."""
 
 from __future__ import annotations
 
@@ -13,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from equipoise.validation.gate import selection
 from equipoise.validation.gate.metrics import LABELS
-from equipoise.validation.gate.scoring import Leaderboard, Row, percentiles
+from equipoise.validation.gate.scoring import ALL, Leaderboard, Row
 
 #: fewer holdout rows of the positive class than this: a refusal says the interval is wide
 FEW_HOLDOUT_ROWS = 20
@@ -42,6 +46,16 @@ class GateDecision:
     guards: dict[str, dict[str, float]] = field(default_factory=dict)
     #: what to deploy: {strategy, words, model, estimator, params, threshold, dose}
     recommendation: dict[str, Any] | None = None
+    #: the rows the winner was compared on ("all" or "holdout") and how many
+    scope: str = ALL
+    scored_rows: int | None = None
+    #: the simultaneous interval's rule and size (`selection.Bounds.to_dict`)
+    simultaneous: dict[str, Any] = field(default_factory=dict)
+    #: the baseline whose lower bound decided, when not the best baseline itself
+    binding_baseline: str | None = None
+    #: baselines that could not be trained, and synthetic sets that never reached the gate
+    left_out: list[str] = field(default_factory=list)
+    excluded: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -52,32 +66,58 @@ def decide(board: Leaderboard, settings: Any = None) -> GateDecision:
     settings = settings or board.settings
     primary, level = settings.primary, settings.confidence
     name = LABELS[primary]
-    base, syn = board.best("baseline"), board.best("synthetic")
-    common = {"primary": primary, "min_uplift": settings.min_uplift, "confidence": level}
-    if syn is None:
-        failed = [s for s in board.skipped if s.get("family", "synthetic") == "synthetic"]
-        why = f" (the first could not be trained: {failed[0]['error']})" if failed else ""
+    left_out = _left_out_baselines(board)
+    common = {"primary": primary, "min_uplift": settings.min_uplift, "confidence": level,
+              "left_out": left_out, "excluded": dict(board.excluded)}  # fmt: skip
+    tail = "".join(f"; left out: {x}" for x in left_out[:1]) + (
+        f" (+{len(left_out) - 1} more)" if len(left_out) > 1 else ""
+    )
+    base = board.best("baseline", ALL)
+    no_none = [
+        s for s in board.skipped if s["candidate"] == "none" and s.get("family") != "synthetic"
+    ]
+    if base is None or no_none:
+        why = (no_none or board.skipped or [{"error": "no baselines configured"}])[0]["error"]
         return GateDecision(
-            False, f"no synthetic set could be trained by the gate{why}; nothing published",
-            **common,
+            False, f"the no-resampling baseline could not be trained ({why}), so there is "
+            "nothing to compare synthetic data with; nothing published" + tail, **common,
         )  # fmt: skip
-    if base is None:
-        return GateDecision(
-            True,
-            f"{_who(syn)} is published without a baseline to beat (no baselines configured)",
-            winner=syn.candidate.name,
-            winner_model=syn.candidate.model,
-            winner_value=syn.point[primary],
-            **common,
+    advice = recommend(base)
+    instead = _use_instead(advice)
+    rows = board.family("synthetic")
+    if not rows:
+        failed = [f"{n}: {w}" for n, w in board.excluded.items()]
+        failed += [
+            f"{s['candidate']} ({s['model']}): {s['error']}"
+            for s in board.skipped
+            if s.get("family") == "synthetic"
+        ]
+        why = f" ({_first(failed)})" if failed else ""
+        sentence = (
+            f"no synthetic set could be judged{why}; {_who(base)} leads the real-data "
+            f"strategies with {name} {base.point[primary]:.3f}; nothing published{tail}; "
+            f"use instead: {instead}"
         )
-    diff = syn.draws[primary] - base.draws[primary]
-    uplift = syn.point[primary] - base.point[primary]
-    low, high = percentiles(diff, level)
+        return GateDecision(
+            False, sentence, baseline=base.candidate.name, baseline_model=base.candidate.model,
+            baseline_value=base.point[primary], recommendation=advice, **common,
+        )  # fmt: skip
+    syn = max(rows, key=lambda r: _finite(_lead(board, r, primary)))
+    scope = syn.candidate.scope
+    rival = board.best("baseline", scope)
+    rival_point = rival.on(scope)[0]
+    uplift = syn.point[primary] - rival_point[primary]
+    bounds = selection.bounds(board, primary, level)
+    _, low, high = bounds.of(syn, rival)
+    binding_low, binding = min(
+        ((bounds.of(syn, b)[1], b) for b in board.family("baseline")),
+        key=lambda pair: _finite(pair[0]),
+    )
     guards = {
         metric: {
             "synthetic": syn.point[metric],
-            "baseline": base.point[metric],
-            "drop": base.point[metric] - syn.point[metric],
+            "baseline": rival_point[metric],
+            "drop": rival_point[metric] - syn.point[metric],
             "tolerance": tolerance,
         }
         for metric, tolerance in settings.guards.items()
@@ -87,68 +127,106 @@ def decide(board: Leaderboard, settings: Any = None) -> GateDecision:
         for m, g in guards.items()
         if g["drop"] > g["tolerance"] + 1e-12
     ]
+    on = (
+        ""
+        if scope == ALL
+        else f" on the {board.rows_of(scope)} holdout rows its generator never saw"
+    )
     numbers = {
         "winner": syn.candidate.name,
         "winner_model": syn.candidate.model,
         "winner_value": syn.point[primary],
-        "baseline": base.candidate.name,
-        "baseline_model": base.candidate.model,
-        "baseline_value": base.point[primary],
+        "baseline": rival.candidate.name,
+        "baseline_model": rival.candidate.model,
+        "baseline_value": rival_point[primary],
         "uplift": uplift,
         "ci_low": low,
         "ci_high": high,
         "guard_failures": failures,
         "guards": guards,
+        "scope": scope,
+        "scored_rows": board.rows_of(scope),
+        "simultaneous": bounds.to_dict(),
+        "binding_baseline": None if binding is rival else binding.candidate.key,
     }
-    pct = f"{level:.0%}"
-    interval = f"{uplift:+.3f} [{pct} CI {low:+.3f}, {high:+.3f}]"
-    dosed = syn.candidate.dose
-    if uplift > 0 and low >= settings.min_uplift and not failures and dosed_in(syn):
+    entries = f"{bounds.synthetic_entries} synthetic × {bounds.baseline_entries} baseline entries"
+    interval = (
+        f"{uplift:+.3f} [{level:.0%} CI {low:+.3f}, {high:+.3f}, simultaneous over {entries}]"
+    )
+    lower_ok = np.isfinite(binding_low) and binding_low >= settings.min_uplift
+    if uplift > 0 and lower_ok and not failures:
         sentence = (
-            f"{_who(syn)} beats {_who(base)} on {name}: {syn.point[primary]:.3f} vs "
-            f"{base.point[primary]:.3f}, uplift {interval}; published"
+            f"{_who(syn)} beats {_who(rival)} on {name}{on}: {syn.point[primary]:.3f} vs "
+            f"{rival_point[primary]:.3f}, uplift {interval}; published{tail}"
         )
         return GateDecision(True, sentence, **numbers, **common, recommendation=recommend(syn))
-    if not dosed_in(syn):
+    if uplift <= 0:
         sentence = (
-            f"{syn.candidate.name} ({syn.candidate.model}): the dose search chose 0 synthetic "
-            f"rows: they did not help in cross-validation ({LABELS[dosed['metric']]} on "
-            f"{dosed['folds']} folds of the training split); {_who(base)} leads with {name} "
-            f"{base.point[primary]:.3f}; nothing published"
-        )
-    elif uplift <= 0:
-        sentence = (
-            f"{_who(base)} beats every synthetic set ({name} {base.point[primary]:.3f} vs "
+            f"{_who(rival)} beats every synthetic set ({name}{on} {rival_point[primary]:.3f} vs "
             f"{syn.point[primary]:.3f} for {_who(syn)}, {interval}); nothing published"
         )
-    elif low < settings.min_uplift:
+    elif not lower_ok:
+        against = (
+            ""
+            if binding is rival
+            else (f" (against {_who(binding)} its lower bound is {binding_low:+.3f})")
+        )
         sentence = (
-            f"{_who(syn)} improves {name} by {interval} over {_who(base)}, but the interval "
-            f"reaches below min_uplift {settings.min_uplift:g}; nothing published"
+            f"{_who(syn)} improves {name}{on} by {interval} over {_who(rival)}, but the "
+            f"interval reaches below min_uplift {settings.min_uplift:g}{against}; nothing published"
         )
     else:
         sentence = (
-            f"{_who(syn)} improves {name} by {interval} over {_who(base)}, but "
+            f"{_who(syn)} improves {name}{on} by {interval} over {_who(rival)}, but "
             f"{'; '.join(failures)}; nothing published"
         )
-    few = int(np.sum(np.asarray(board.y_holdout) == board.positive))
-    if few < FEW_HOLDOUT_ROWS:
-        sentence += (
-            f" (the holdout has only {few} rows of class {board.positive!r}, so the interval "
-            "is wide; a larger split.holdout, or gate.cross_fit: auto, gives the gate more to "
-            "go on)"
-        )
-    advice = recommend(base)
-    sentence += f"; use instead: {advice['estimator']}" + (
-        f" at threshold {advice['threshold']:.3f}" if advice["threshold"] is not None else ""
-    )
+    sentence += _hints(board, bounds) + tail + f"; use instead: {instead}"
     return GateDecision(False, sentence, **numbers, **common, recommendation=advice)
 
 
-def dosed_in(row: Row) -> bool:
-    """False when the dose search chose to add no synthetic rows."""
-    dose = row.candidate.dose
-    return dose is None or dose["rows"] > 0
+def _lead(board: Leaderboard, row: Row, primary: str) -> float:
+    """A synthetic row's lead over the best baseline on its own scope."""
+    scope = row.candidate.scope
+    best = board.best("baseline", scope)
+    return row.point[primary] - best.on(scope)[0][primary] if best else row.point[primary]
+
+
+def _hints(board: Leaderboard, bounds: selection.Bounds) -> str:
+    """What the reader should know about the interval: a thin holdout, lost resamples."""
+    out = ""
+    few = int(np.sum(np.asarray(board.y_holdout) == board.positive))
+    if board.method.get("method", "holdout") == "holdout" and few < FEW_HOLDOUT_ROWS:
+        out += (
+            f" (the holdout has only {few} rows of class {board.positive!r}, so the interval "
+            "is wide; gate.cross_fit: auto judges on every real row)"
+        )
+    if bounds.nan_resamples:
+        out += (
+            f" ({bounds.nan_resamples} of {bounds.nan_resamples + bounds.resamples} bootstrap "
+            "resamples gave some entry no value and were left out of the interval)"
+        )
+    return out
+
+
+def _left_out_baselines(board: Leaderboard) -> list[str]:
+    """Baseline entries that could not be trained, as sentences."""
+    from equipoise.validation.gate.baselines import words
+
+    return [
+        f"{words(s['candidate'])} ({s['model']}) could not be trained: {s['error']}"
+        for s in board.skipped
+        if s.get("family") == "baseline"
+    ]
+
+
+def _first(items: list[str], n: int = 2) -> str:
+    more = f"; +{len(items) - n} more" if len(items) > n else ""
+    return "; ".join(items[:n]) + more
+
+
+def _use_instead(advice: dict[str, Any]) -> str:
+    cut = advice["threshold"]
+    return advice["estimator"] + (f" at threshold {cut:.3f}" if cut is not None else "")
 
 
 def recommend(row: Row) -> dict[str, Any]:
@@ -175,8 +253,15 @@ def recommend(row: Row) -> dict[str, Any]:
 def _who(row: Row) -> str:
     cand = row.candidate
     if cand.family == "synthetic":
-        return f"{cand.name} data ({cand.model})"
+        dose = cand.dose
+        share = (
+            "" if dose is None else f", {dose['amount']:g} of its rows at weight {dose['weight']:g}"
+        )
+        return f"{cand.name} data ({cand.model}{share})"
     from equipoise.validation.gate.baselines import words as baseline_words
 
-    words = baseline_words(cand.name)
-    return f"{words} on real data ({cand.model})"
+    return f"{baseline_words(cand.name)} on real data ({cand.model})"
+
+
+def _finite(value: float) -> float:
+    return value if np.isfinite(value) else -np.inf

@@ -1,7 +1,8 @@
 """Gate entries for any scikit-learn-compatible estimator: train on a candidate's data
-(a synthetic set at the dose its search chose, with sample weights), predict the
-holdout in class order, note the threshold a tuned estimator chose and how to reproduce
-the estimator. Table, series and text gates build their entries with these."""
+(a synthetic set at each dose of its grid, with sample weights where the model takes
+them), predict the holdout in class order, note the threshold a tuned estimator chose
+and how to reproduce the estimator. Table, series and text gates build their entries
+with these."""
 
 from __future__ import annotations
 
@@ -49,36 +50,52 @@ def fit_predict(
     return estimator, proba_in_class_order(raw, estimator.classes_, arena.classes, len(X_hold))
 
 
-def entry(arena: Arena, name: str, family: str, model: str, build, data: Pair) -> Entry:
-    """One candidate × model; a `SyntheticSet` is first dosed by the dose search."""
+def entry(arena: Arena, name: str, family: str, model: str, build, data: Pair) -> list[Entry]:
+    """The entries of one candidate × model: one, or one per dose of the grid when
+    `data` is a `SyntheticSet` (`dose.py`; the whole set at weight 1 without a grid)."""
+    if not isinstance(data, SyntheticSet):
+        return [Entry(name, family, model, partial(_run, arena, name, family, model, build, data))]
+    weighted = dose.takes_sample_weight(build())
+    points = dose.grid(arena.settings, weighted)
+    if not points:
+        pair = data.joined()
+        return [Entry(name, family, model, partial(_run, arena, name, family, model, build, pair))]
+    note = None if weighted else f"{model} takes no sample_weight: weight-1 doses only"
+    run = partial(_dosed, arena, name, family, model, build, data, note=note)
+    return [Entry(name, family, model, partial(run, a, w)) for a, w in points]
 
-    def run() -> CandidateScores:
-        started = time.perf_counter()
-        chosen, pair, weights = None, data, None
-        if isinstance(data, SyntheticSet):
-            chosen = dose.search(arena, build, data, fit_weighted, model)
-            pair, weights = data.dosed(chosen["amount"], chosen["weight"])
-            if chosen["weight"] == 1.0:
-                weights = None
-        estimator, proba = fit_predict(build, pair, arena, weights)
-        threshold = getattr(estimator, "best_threshold_", None)
-        if threshold is not None and estimator.classes_[1] != arena.minority:
-            threshold = 1.0 - threshold  # sklearn's cut-off is on classes_[1]; ours on the minority
-        note = f"trained on {len(pair[1])} rows in {time.perf_counter() - started:.1f} s"
-        if chosen is not None:
-            note += (
-                f"; dose search: {chosen['rows']} synthetic rows ({chosen['amount']:g} of the "
-                f"accepted) at weight {chosen['weight']:g}"
-            )
-        if threshold is not None:
-            note += f"; threshold {threshold:.3f} chosen by CV on the training split"
-        return CandidateScores(
-            name, family, model, proba,  # type: ignore[arg-type]
-            threshold=None if threshold is None else float(threshold), note=note,
-            dose=chosen, recipe=recipe(estimator),
-        )  # fmt: skip
 
-    return Entry(name, family, model, run)
+def _dosed(arena, name, family, model, build, data: SyntheticSet, amount, weight, *, note):
+    pair, weights = data.dosed(amount, weight)
+    rows = len(pair[1]) - len(data.real[1])
+    chosen = {"amount": amount, "weight": weight, "rows": rows}
+    if note:
+        chosen["weights_note"] = note
+    return _run(arena, name, family, model, build, pair, None if weight == 1.0 else weights, chosen)
+
+
+def _run(
+    arena: Arena, name: str, family: str, model: str, build, pair: Pair,
+    weights: np.ndarray | None = None, chosen: dict[str, Any] | None = None,
+) -> CandidateScores:  # fmt: skip
+    """Train one entry on `pair` and predict the arena's holdout."""
+    from sklearn.base import clone
+
+    started = time.perf_counter()
+    estimator, proba = fit_predict(build, pair, arena, weights)
+    # a tuned cut-off: TunedThresholdClassifierCV's scorer names the minority as its
+    # positive label, so `best_threshold_` is already on the minority's probability
+    threshold = getattr(estimator, "best_threshold_", None)
+    note = f"trained on {len(pair[1])} rows in {time.perf_counter() - started:.1f} s"
+    if chosen is not None:
+        note += f"; {chosen['rows']} synthetic rows at weight {chosen['weight']:g}"
+    if threshold is not None:
+        note += f"; threshold {threshold:.3f} chosen by CV on the training rows"
+    return CandidateScores(
+        name, family, model, proba,  # type: ignore[arg-type]
+        threshold=None if threshold is None else float(threshold), note=note,
+        dose=chosen, recipe=recipe(estimator), estimator=clone(estimator),
+    )  # fmt: skip
 
 
 def recipe(estimator: Any) -> dict[str, Any]:
@@ -112,7 +129,9 @@ def each_model(arena: Arena, name: str, family: str, data: Pair, make, **options
     """One entry per configured downstream model: `make(model, schema, seed=...,
     **options)` builds the estimator."""
     return [
-        entry(
+        one
+        for model in arena.settings.model_specs
+        for one in entry(
             arena,
             name,
             family,
@@ -120,7 +139,6 @@ def each_model(arena: Arena, name: str, family: str, data: Pair, make, **options
             partial(make, model, arena.schema, seed=derive_seed(arena.seed, model), **options),
             data,
         )
-        for model in arena.settings.model_specs
     ]
 
 

@@ -1,11 +1,20 @@
-"""The leaderboard: every candidate's holdout predictions scored with every metric,
-with stratified-bootstrap intervals whose resamples are shared by all candidates (so
-differences between candidates are paired)."""
+"""The leaderboard: every candidate's predictions scored with every metric, with
+stratified-bootstrap intervals whose resamples are shared by all candidates (so
+differences between candidates are paired).
+
+A candidate is scored on its `scope`: every row of the board ("all": the holdout, or
+every real row when the gate cross-fits) or the holdout rows alone ("holdout": a
+cross-fitted gate's synthetic set whose generator was fitted on the training split
+once, so only the rows it never saw can judge it). Baselines are also scored on every
+scope in use, so that each synthetic set is compared with them on its own rows. The
+dose grid of a synthetic set × model is scored entry by entry; its leaderboard row is
+the best dose, and the others stay with it (`Row.grid`) for the selection-corrected
+interval (`selection.py`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -20,15 +29,17 @@ from equipoise.validation.gate.metrics import (
 from equipoise.validation.gate.settings import GateSettings
 
 Family = Literal["baseline", "synthetic"]
+#: the scope every board has: all of its rows
+ALL = "all"
 
 
 @dataclass(frozen=True)
 class CandidateScores:
-    """One candidate's predictions on the real holdout.
+    """One candidate's predictions on the board's rows.
 
-    `proba` is (n_holdout, n_classes) with columns in class order. `threshold` (binary
-    only) is the cut-off on the positive class's probability that the label metrics
-    use; None: the most probable class."""
+    `proba` is (n_rows, n_classes) with columns in class order (NaN on rows outside its
+    `scope`). `threshold` (binary only) is the cut-off on the positive class's
+    probability that the label metrics use; None: the most probable class."""
 
     name: str
     family: Family
@@ -36,10 +47,17 @@ class CandidateScores:
     proba: np.ndarray
     threshold: float | None = None
     note: str = ""
-    #: the dose search's choice and grid (synthetic candidates, when it ran)
+    #: synthetic rows added: {amount, weight, rows} of one dose; on a leaderboard row,
+    #: also the grid of every dose tried ({amount, weight, value}; amount 0 is `none`)
     dose: dict[str, Any] | None = None
     #: how to reproduce it: {"estimator": "LogisticRegression(...)", "params": {...}}
     recipe: dict[str, Any] = field(default_factory=dict)
+    #: the rows that score it: "all", or "holdout" (see the module's docstring)
+    scope: str = ALL
+    #: how it was judged, in words (the report and gate.json say it per candidate)
+    judged: str = ""
+    #: the unfitted estimator, for the runnable recipe (not in the records)
+    estimator: Any = field(default=None, repr=False, compare=False)
 
     @property
     def key(self) -> str:
@@ -48,14 +66,30 @@ class CandidateScores:
 
 @dataclass
 class Row:
-    """A scored candidate: point estimates and the bootstrap draws of each metric."""
+    """A scored candidate: point estimates and the bootstrap draws of each metric on its
+    scope; baselines also on every other scope in use (`scoped`)."""
 
     candidate: CandidateScores
     point: dict[str, float]
     draws: dict[str, np.ndarray] = field(repr=False)
+    #: scope -> (point, draws) on that scope's rows (its own included)
+    scoped: dict[str, tuple[dict[str, float], dict[str, np.ndarray]]] = field(
+        default_factory=dict, repr=False
+    )
+    #: a synthetic row: every dose tried, itself included (empty: no dose grid)
+    grid: list[Row] = field(default_factory=list, repr=False)
+
+    def on(self, scope: str) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+        """Point and draws on `scope`'s rows."""
+        return self.scoped.get(scope, (self.point, self.draws))
 
     def interval(self, metric: str, confidence: float) -> tuple[float, float]:
         return percentiles(self.draws[metric], confidence)
+
+    @property
+    def entries(self) -> list[Row]:
+        """The entries behind this row: its dose grid, or itself."""
+        return self.grid or [self]
 
 
 @dataclass
@@ -68,17 +102,28 @@ class Leaderboard:
     minority: Any
     y_holdout: np.ndarray
     settings: GateSettings
-    #: candidates whose model could not be trained: {candidate, model, error}
+    #: candidates whose model could not be trained: {candidate, family, model, error}
     skipped: list[dict[str, str]] = field(default_factory=list)
     #: how the candidates were judged: {method: holdout | cross_fit, sentence, ...}
     method: dict[str, Any] = field(default_factory=dict)
+    #: scope -> the positions of its rows in `y_holdout`
+    scopes: dict[str, np.ndarray] = field(default_factory=dict)
+    #: synthetic candidates that never reached the gate: name -> why (validation failed)
+    excluded: dict[str, str] = field(default_factory=dict)
 
     def family(self, family: Family) -> list[Row]:
         return [r for r in self.rows if r.candidate.family == family]
 
-    def best(self, family: Family) -> Row | None:
+    def best(self, family: Family, scope: str | None = None) -> Row | None:
+        """The family's best row (on `scope`'s rows when given: baselines)."""
         rows = self.family(family)
-        return rows[0] if rows else None
+        if scope is None or not rows:
+            return rows[0] if rows else None
+        primary = self.settings.primary
+        return max(rows, key=lambda r: _finite(r.on(scope)[0][primary]))
+
+    def rows_of(self, scope: str) -> int:
+        return len(self.scopes.get(scope, self.y_holdout))
 
     def to_records(self) -> list[dict[str, Any]]:
         """One dict per candidate, for the manifest, the report and the artifacts."""
@@ -86,21 +131,25 @@ class Leaderboard:
         records = []
         for rank, row in enumerate(self.rows, start=1):
             low, high = row.interval(primary, level)
+            cand = row.candidate
             records.append(
                 {
                     "rank": rank,
-                    "candidate": row.candidate.name,
-                    "family": row.candidate.family,
-                    "model": row.candidate.model,
+                    "candidate": cand.name,
+                    "family": cand.family,
+                    "model": cand.model,
                     "metric": primary,
                     "value": row.point[primary],
                     "ci_low": low,
                     "ci_high": high,
-                    "threshold": row.candidate.threshold,
+                    "threshold": cand.threshold,
                     "metrics": dict(row.point),
-                    "note": row.candidate.note,
-                    "dose": row.candidate.dose,
-                    "recipe": row.candidate.recipe,
+                    "note": cand.note,
+                    "dose": cand.dose,
+                    "recipe": cand.recipe,
+                    "scope": cand.scope,
+                    "scored_rows": self.rows_of(cand.scope),
+                    "judged": cand.judged,
                 }
             )
         return records
@@ -114,11 +163,16 @@ def score_candidates(
     settings: GateSettings,
     seed: int,
     minority: Any = None,
+    scopes: Mapping[str, np.ndarray] | None = None,
+    strata: np.ndarray | None = None,
 ) -> Leaderboard:
-    """Score every candidate on the same holdout rows and the same bootstrap resamples.
+    """Score every candidate on the same rows and the same bootstrap resamples.
 
-    `minority` (default: the rarest holdout class) is the class binary metrics score
-    as positive and `minority_recall` reports."""
+    `minority` (default: the rarest class of the rows) is the class binary metrics score
+    as positive and `minority_recall` reports. `scopes` names row subsets candidates
+    can be scored on (`ALL` is added); `strata` (one integer per row) refines the
+    stratified bootstrap, so that each resample keeps every stratum's class counts
+    (a scope's rows stay a stratified resample of themselves)."""
     classes = list(classes)
     y_raw = np.asarray(y_holdout)
     index = {c: i for i, c in enumerate(classes)}
@@ -136,20 +190,74 @@ def score_candidates(
         )
     minority = classes[int(np.argmin(counts))] if minority is None else minority
     m = index[minority]
-    W = np.vstack([np.ones(len(y)), stratified_weights(y, settings.bootstrap, seed)])
-    rows = []
+    scopes = {ALL: np.arange(len(y)), **dict(scopes or {})}
+    cells = y if strata is None else y * (int(np.max(strata)) + 1) + np.asarray(strata)
+    W = np.vstack([np.ones(len(y)), stratified_weights(cells, settings.bootstrap, seed)])
+    in_use = sorted({c.scope for c in candidates})
+    scored: list[Row] = []
     for cand in candidates:
         proba = np.asarray(cand.proba, dtype=float)
         if proba.shape != (len(y), len(classes)):
             raise ValueError(
                 f"{cand.key}: proba has shape {proba.shape}, expected {(len(y), len(classes))}"
             )
-        values = metric_values(W, y, proba, cand.threshold, m, settings)
-        point = {name: float(values[name][0]) for name in METRIC_NAMES}
-        rows.append(Row(cand, point, {name: values[name][1:] for name in METRIC_NAMES}))
+        own = [cand.scope] if cand.family == "synthetic" else in_use
+        scoped = {s: _on_rows(W, y, proba, cand.threshold, m, settings, scopes[s]) for s in own}
+        point, draws = scoped[cand.scope]
+        scored.append(Row(cand, point, draws, scoped))
+    rows = [r for r in scored if r.candidate.family == "baseline"]
+    rows += _dose_rows([r for r in scored if r.candidate.family == "synthetic"], rows, settings)
     primary = settings.primary
     rows.sort(key=lambda r: (-_finite(r.point[primary]), r.candidate.family, r.candidate.key))
-    return Leaderboard(rows, classes, minority, minority, y_raw, settings)
+    return Leaderboard(rows, classes, minority, minority, y_raw, settings, scopes=scopes)
+
+
+def _on_rows(W, y, proba, threshold, positive, settings, rows) -> tuple[dict, dict]:
+    values = metric_values(W[:, rows], y[rows], proba[rows], threshold, positive, settings)
+    point = {name: float(values[name][0]) for name in METRIC_NAMES}
+    return point, {name: values[name][1:] for name in METRIC_NAMES}
+
+
+def _dose_rows(entries: list[Row], baselines: list[Row], settings: GateSettings) -> list[Row]:
+    """One row per synthetic candidate × model: its best dose (ties: fewer rows, then
+    the higher weight), the others in its `grid`, and the dose record with the grid's
+    values (amount 0 is the `none` baseline of the same model on the same rows)."""
+    primary = settings.primary
+    groups: dict[tuple[str, str], list[Row]] = {}
+    for row in entries:
+        groups.setdefault((row.candidate.name, row.candidate.model), []).append(row)
+    out = []
+    for (_, model), group in groups.items():
+        if group[0].candidate.dose is None:
+            out += group
+            continue
+
+        def rank(r: Row) -> tuple:
+            dose = r.candidate.dose
+            return (-_finite(r.point[primary]), dose["amount"], -dose["weight"])
+
+        best = min(group, key=rank)
+        none = next(
+            (b for b in baselines if b.candidate.name == "none" and b.candidate.model == model),
+            None,
+        )
+        grid = [{"amount": 0.0, "weight": 1.0, "rows": 0,
+                 "value": none.on(best.candidate.scope)[0][primary] if none else None}]  # fmt: skip
+        for r in sorted(
+            group, key=lambda r: (r.candidate.dose["amount"], -r.candidate.dose["weight"])
+        ):
+            grid.append({**{k: r.candidate.dose[k] for k in ("amount", "weight", "rows")},
+                         "value": r.point[primary]})  # fmt: skip
+        dose = {**best.candidate.dose, "metric": primary, "grid": grid}
+        if "weights_note" in best.candidate.dose:
+            dose["weights_note"] = best.candidate.dose["weights_note"]
+        out.append(replace_row(best, dose=dose, grid=group))
+    return out
+
+
+def replace_row(row: Row, *, grid: list[Row], **changes: Any) -> Row:
+    """`row` with its candidate's fields changed and its dose grid attached."""
+    return Row(replace(row.candidate, **changes), row.point, row.draws, row.scoped, grid)
 
 
 def metric_values(
@@ -178,8 +286,13 @@ def _predict(proba: np.ndarray, threshold: float | None, positive: int) -> np.nd
 
 
 def percentiles(draws: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The central `confidence` interval of the finite draws (NaN when none is)."""
+    finite = np.asarray(draws, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if not len(finite):
+        return float("nan"), float("nan")
     tail = (1 - confidence) / 2 * 100
-    low, high = np.nanpercentile(draws, [tail, 100 - tail])
+    low, high = np.percentile(finite, [tail, 100 - tail])
     return float(low), float(high)
 
 

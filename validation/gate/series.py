@@ -215,7 +215,7 @@ def own(kind: str, *, binary_only: bool = False):
             own_model, name, feature_model, seed=derive_seed(arena.seed, name),
             n_kernels=settings.rocket_kernels, folds=settings.cv_folds,
         )  # fmt: skip
-        return [entry(arena, name, family, f"{feature_model}+{kind}", build, data)]
+        return entry(arena, name, family, f"{feature_model}+{kind}", build, data)
 
     return entries
 

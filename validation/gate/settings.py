@@ -92,28 +92,36 @@ class GateSettings:
     dose: dict[str, Any] | None = field(
         default_factory=lambda: {"amounts": [0.0, 0.25, 0.5, 1.0], "weights": [0.3, 1.0]}
     )
-    """The dose and weight search of every synthetic candidate × model: `amounts` are
-    shares of its accepted rows (the training split's deficit) to add, `weights` their
-    sample weight; stratified CV (`cv_folds`) on the training split only, synthetic rows
-    in the training folds only, ranks the grid by `primary`. Amount 0 wins ties (then:
-    synthetic rows did not help). null: add every accepted row at weight 1."""
+    """The dose grid of every synthetic candidate × model: `amounts` are shares of its
+    accepted rows (the training split's deficit) to add, `weights` their sample weight
+    (a model without `sample_weight` gets weight 1 only). Each (amount > 0, weight) is
+    an entry of the gate, trained and scored like any other; amount 0 is the `none`
+    baseline. The candidate's row is its best dose, and the simultaneous interval
+    accounts for that choice (`validation/gate/dose.py`). null: add every accepted row
+    at weight 1."""
 
-    cross_fit: Literal["auto", "always", "never"] = "never"
-    """Default never: the holdout judges. When the holdout holds fewer than 20 rows of a
-    class (auto; always: every run),
-    judge by repeated stratified cross-fitting on every real row instead (training split
-    + holdout): per fold, baselines and synthetic sets train on the other folds, and the
-    cheap generators (the imbalanced-learn family, gaussian_copula, augment) are refitted
-    on them; costly ones are left out of that gate (`validation/gate/crossfit.py`).
-    Opt-in for now: it measured 10-40x the holdout gate's time (BENCHMARKS.md), and
-    auto as default would put every small-minority run over its time budget; the
-    refusal sentence suggests it when the holdout is small."""
+    cross_fit: Literal["auto", "always", "never"] = "auto"
+    """auto: when the holdout holds fewer than `cross_fit_below` rows of a class, judge
+    by stratified cross-fitting on every real row (training split + holdout) instead of
+    the holdout alone: per fold, baselines train on the other folds; cheap generators
+    (the imbalanced-learn family, gaussian_copula, augment ...) are refitted on them
+    and validated against the fold; costly ones (ctgan, forest_flow, diffusion ...) keep
+    their rows and are scored on the holdout rows alone (`validation/gate/judging.py`).
+    always: every run; never: the holdout judges."""
+
+    cross_fit_below: int = 50
+    """Holdout rows of a class under which `cross_fit: auto` cross-fits (BENCHMARKS.md,
+    "Where cross-fitting starts")."""
 
     cross_fit_folds: int = 5
     """Stratified folds of the cross-fitted gate (fewer when a class has fewer rows)."""
 
-    cross_fit_repeats: int = 2
+    cross_fit_repeats: int = 1
     """Repeats of the cross-fitting with fresh folds; each row's predictions averaged."""
+
+    jobs: int = 0
+    """Worker processes for the gate's fits (0: one per core of this machine; 1: in the
+    run's own process). A Dask runner (`runner: dask`) takes them instead."""
 
     bootstrap: int = 1000
     """Stratified bootstrap resamples of the holdout for the intervals."""
@@ -154,6 +162,12 @@ class GateSettings:
             problems.append(f"cross_fit_folds must be 2 to 20, got {self.cross_fit_folds!r}")
         if not isinstance(self.cross_fit_repeats, int) or not 1 <= self.cross_fit_repeats <= 10:
             problems.append(f"cross_fit_repeats must be 1 to 10, got {self.cross_fit_repeats!r}")
+        if not isinstance(self.cross_fit_below, int) or self.cross_fit_below < 2:
+            problems.append(
+                f"cross_fit_below must be an integer of 2 or more, got {self.cross_fit_below!r}"
+            )
+        if not isinstance(self.jobs, int) or isinstance(self.jobs, bool) or self.jobs < 0:
+            problems.append(f"jobs must be 0 (one per core) or more, got {self.jobs!r}")
         if not isinstance(self.bootstrap, int) or not 100 <= self.bootstrap <= 100_000:
             problems.append(f"bootstrap must be 100 to 100000 resamples, got {self.bootstrap!r}")
         if not is_number(self.confidence) or not 0.5 <= self.confidence < 1:

@@ -82,6 +82,11 @@ def downstream_model(
     if isinstance(name, UserModel):
         clf = name.build(seed=seed)
         balance = class_weight is not None and not name.has_class_weight
+        if balance and not name.has_sample_weight:
+            raise ValueError(
+                f"{type(clf).__name__} takes neither class_weight nor sample_weight, so class "
+                "weights cannot apply to it (random oversampling repeats rows instead)"
+            )
         if class_weight is not None and not balance:
             clf.set_params(class_weight=class_weight)
         model = UserClassifier(clf, balance=balance)
@@ -182,6 +187,6 @@ def own(model: str):
             own_model, name, arena.schema, seed=derive_seed(arena.seed, name),
             gamma=arena.settings.focal_gamma,
         )  # fmt: skip
-        return [entry(arena, name, family, model, build, data)]
+        return entry(arena, name, family, model, build, data)
 
     return entries

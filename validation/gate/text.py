@@ -109,7 +109,7 @@ def forest(arena: Arena, name: str, family: str, data: Pair) -> list[Entry]:
     (named `<features>+forest` in the leaderboard)."""
     feature_model = arena.settings.models[0]
     build = partial(forest_model, feature_model, arena.schema, seed=derive_seed(arena.seed, name))
-    return [entry(arena, name, family, f"{feature_model}+forest", build, data)]
+    return entry(arena, name, family, f"{feature_model}+forest", build, data)
 
 
 @dataclass(frozen=True)

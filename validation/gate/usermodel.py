@@ -51,6 +51,12 @@ class UserModel:
     def has_class_weight(self) -> bool:
         return "class_weight" in self.cls(**self.params).get_params()
 
+    @property
+    def has_sample_weight(self) -> bool:
+        from sklearn.utils.validation import has_fit_parameter
+
+        return has_fit_parameter(self.cls(**self.params), "sample_weight")
+
     def settings(self) -> dict[str, Any]:
         """How the manifest records it."""
         return {"import": self.path, "params": self.params, "encode": self.encode}
@@ -95,6 +101,14 @@ class UserClassifier(ClassifierMixin, BaseEstimator):
         self.estimator = estimator
         self.balance = balance
 
+    @property
+    def weighs_rows(self) -> bool:
+        """Whether the user's estimator takes `sample_weight` (the dose grid's weights
+        below 1 need it; without it, rows are added at weight 1 only)."""
+        from sklearn.utils.validation import has_fit_parameter
+
+        return has_fit_parameter(self.estimator, "sample_weight")
+
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> UserClassifier:
         import numpy as np
         from sklearn.base import clone
@@ -106,6 +120,9 @@ class UserClassifier(ClassifierMixin, BaseEstimator):
             balanced = compute_sample_weight("balanced", codes)
             weights = balanced if weights is None else balanced * weights
         self.estimator_ = clone(self.estimator)
+        if weights is not None and not self.weighs_rows:
+            name = type(self.estimator).__name__
+            raise ValueError(f"{name} takes no sample_weight, so rows cannot be weighted")
         if weights is None:
             self.estimator_.fit(X, codes)
         else:

@@ -1,0 +1,109 @@
+"""Intervals that hold after choosing the best: the gate picks the best synthetic entry
+(a candidate × model × dose) and compares it with the best baseline, both chosen on the
+same predictions that then score them. A plain paired interval of that one difference
+ignores the choice (the winner's curse on both sides).
+
+The rule here is a simultaneous one (single-step max-t, as in Romano and Wolf's
+bootstrap multiple testing): for every pair (synthetic entry s, baseline entry b) the
+difference d = m(s) - m(b) of the primary metric has bootstrap draws d* on the shared,
+paired resamples and a standard error se (their spread). For each baseline b, the
+critical value c_b is the quantile (1 - (1 - confidence) / 2) of the largest studentised
+deviation max_s (d* - d) / se over every synthetic entry s at once (the other side for
+the upper bounds), and the bound is d - c_b·se. For the truly best baseline b°, these
+bounds hold for every s together, so they hold for the entry the gate chose, whichever
+it is; publishing only when the chosen entry's lower bound against EVERY baseline
+(b° among them, unknown which) reaches `min_uplift` keeps the chance of publishing a
+set that is not better than the best baseline at or below (1 - confidence) / 2, however
+many candidates, models and doses compete (simulated in `benchmarks/selection.py`,
+BENCHMARKS.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from equipoise.validation.gate.scoring import Leaderboard, Row
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Simultaneous bounds of every (synthetic entry, baseline entry) difference."""
+
+    #: (synthetic entry key + dose, baseline key) -> (difference, low, high)
+    pairs: dict[tuple[str, str], tuple[float, float, float]] = field(repr=False)
+    #: the largest critical values of the lower and upper bounds (over the baselines)
+    critical: tuple[float, float]
+    synthetic_entries: int
+    baseline_entries: int
+    #: resamples left out because some difference had no value in them (NaN)
+    nan_resamples: int
+    resamples: int
+
+    def of(self, synthetic: Row, baseline: Row) -> tuple[float, float, float]:
+        return self.pairs[(entry_key(synthetic), baseline.candidate.key)]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rule": "simultaneous max-t over every synthetic x baseline entry",
+            "critical_low": self.critical[0],
+            "critical_high": self.critical[1],
+            "synthetic_entries": self.synthetic_entries,
+            "baseline_entries": self.baseline_entries,
+            "nan_resamples": self.nan_resamples,
+            "resamples": self.resamples,
+        }
+
+
+def entry_key(row: Row) -> str:
+    """A synthetic entry's key: candidate · model, and its dose when it has one."""
+    dose = row.candidate.dose
+    return row.candidate.key + ("" if dose is None else f" @ {dose['amount']:g}x{dose['weight']:g}")
+
+
+def bounds(board: Leaderboard, metric: str, confidence: float) -> Bounds:
+    """Simultaneous `confidence` bounds of every synthetic-minus-baseline difference of
+    `metric`, each synthetic entry compared on its own scope's rows; one critical value
+    per baseline, over all synthetic entries against it."""
+    synthetic = [e for r in board.family("synthetic") for e in r.entries]
+    baselines = board.family("baseline")
+    pairs: dict[tuple[str, str], tuple[float, float, float]] = {}
+    nan_resamples, resamples, criticals = 0, 0, []
+    for b in baselines:
+        keys, diffs, draws = [], [], []
+        for s in synthetic:
+            point, drawn = b.on(s.candidate.scope)
+            keys.append((entry_key(s), b.candidate.key))
+            diffs.append(s.point[metric] - point[metric])
+            draws.append(s.draws[metric] - drawn[metric])
+        if not keys:
+            continue
+        found, lost, kept, critical = _family(np.asarray(diffs), np.asarray(draws), confidence)
+        pairs.update(zip(keys, found, strict=True))
+        nan_resamples, resamples = max(nan_resamples, lost), max(resamples, kept)
+        criticals.append(critical)
+    c_low = max((c[0] for c in criticals), default=0.0)
+    c_high = max((c[1] for c in criticals), default=0.0)
+    return Bounds(pairs, (c_low, c_high), len(synthetic), len(baselines), nan_resamples, resamples)
+
+
+def _family(d: np.ndarray, D: np.ndarray, confidence: float):
+    """Bounds of one baseline's family of differences (d: points, D: draws per pair):
+    [(difference, low, high)], resamples lost to NaN, resamples kept, critical values."""
+    finite = np.isfinite(D).all(axis=0)
+    D = D[:, finite]
+    lost = int((~finite).sum())
+    nan = float("nan")
+    if D.shape[1] < 2 or not np.isfinite(d).all():
+        return [(float(v), nan, nan) for v in d], lost, D.shape[1], (nan, nan)
+    se = D.std(axis=1, ddof=1)
+    spread = se > 1e-12
+    tail = (1 - confidence) / 2
+    c_low = c_high = 0.0
+    if spread.any():
+        t = (D[spread] - d[spread, None]) / se[spread, None]
+        c_low = float(np.quantile(t.max(axis=0), 1 - tail))  # bootstrap overshoot: low bound
+        c_high = float(np.quantile((-t).max(axis=0), 1 - tail))
+    low, high = d - c_low * se, d + c_high * se
+    found = [(float(v), float(lo), float(hi)) for v, lo, hi in zip(d, low, high, strict=True)]
+    return found, lost, D.shape[1], (c_low, c_high)
