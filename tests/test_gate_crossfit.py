@@ -1,7 +1,8 @@
 """Gate power for small minorities (issue 12): a class with 30 real rows leaves about 8
 in the holdout, too few to judge; the gate then cross-fits on every real row, refits
-the cheap generators per fold on that fold's training rows only, leaves costly ones
-out, and the report and gate.json say so. `cross_fit: never` keeps the holdout."""
+the cheap generators per fold on that fold's training rows only, judges costly ones on
+the holdout rows alone, and the report and gate.json say so. `cross_fit: never` keeps
+the holdout."""
 
 from __future__ import annotations
 
@@ -94,7 +95,7 @@ def test_no_generator_refitted_for_a_fold_sees_that_fold(small_minority, monkeyp
     assert len(board.y_holdout) == len(small_minority)  # pooled: every real row once
 
 
-def test_never_keeps_the_holdout_and_costly_generators_are_left_out(small_minority):
+def test_never_keeps_the_holdout_and_costly_generators_are_judged_on_the_holdout(small_minority):
     arena = _arena(small_minority, cross_fit="never")
     job = load_job(base={"data": {"source": "t.csv", "label": "Attrition"}})
     mod = modality("table")
@@ -107,14 +108,37 @@ def test_never_keeps_the_holdout_and_costly_generators_are_left_out(small_minori
     names = {r.candidate.name for r in board.rows}
     assert names == {"none", "class_weight", "smote"}
 
+    # A generator too costly to refit per fold keeps the rows of its one fit on the
+    # training split: it competes, scored on the holdout rows alone (never left out).
     auto = _arena(small_minority, cross_fit="auto", cross_fit_repeats=1)
-    board = run_gate(auto, {"smote": gate_set, "costly": gate_set.joined()}, refit=refit)
+    board = run_gate(auto, {"smote": gate_set, "costly": gate_set}, refit=refit)
     method = board.method
-    assert method["method"] == "cross_fit" and set(method["not_refitted"]) == {"costly"}
-    assert "costly" not in {r.candidate.name for r in board.rows}
-    assert "not refitted: costly (left out)" in method["sentence"]
+    assert method["method"] == "cross_fit" and method["refitted"] == ["smote"]
+    assert set(method["on_holdout"]) == {"costly"}
+    held = len(auto.holdout[1])
+    assert f"judged on the {held} holdout rows alone: costly" in method["sentence"]
+    costly = next(r for r in board.rows if r.candidate.name == "costly")
+    assert costly.candidate.scope == "holdout" and "too costly to refit" in costly.candidate.judged
+    outside = np.setdiff1d(np.arange(len(board.y_holdout)), board.scopes["holdout"])
+    assert np.isnan(costly.candidate.proba[outside]).all(), "never scored on rows it saw"
+    assert not np.isnan(costly.candidate.proba[board.scopes["holdout"]]).any()
+    smote = next(r for r in board.rows if r.candidate.name == "smote")
+    assert smote.candidate.scope == "all" and "refitted on each fold" in smote.candidate.judged
+    # compared with every baseline on the same holdout rows
+    none = next(r for r in board.rows if r.candidate.name == "none")
+    assert set(none.scoped) == {"all", "holdout"}
+    assert none.on("holdout")[0] != none.point
     with pytest.raises(InputError, match="cross_fit must be"):
         GateSettings(cross_fit="sometimes")
+
+
+def test_the_line_is_cross_fit_below_rows_of_a_class(small_minority):
+    arena = _arena(small_minority, cross_fit="auto", cross_fit_below=5)
+    assert (np.asarray(arena.holdout[1]) == "Yes").sum() >= 5
+    assert run_gate(arena, {}).method["method"] == "holdout"
+    arena = _arena(small_minority, cross_fit="auto")  # default: 50
+    board = run_gate(arena, {})
+    assert board.method["method"] == "cross_fit" and "(fewer than 50)" in board.method["reason"]
 
 
 @pytest.mark.slow
@@ -124,11 +148,11 @@ def test_a_30_row_class_is_judged_by_cross_fitting_and_the_report_says_so(
 ):
     data = tmp_path / "table.csv"
     small_minority.to_csv(data, index=False)
+    # cross-fitting is the default: no gate.cross_fit needed
     args = ["run", "--data", str(data), "--label", "Attrition", "--out", str(tmp_path / "store"),
             "--set", f"output.runs={tmp_path / 'runs'}", "--set", "gate.bootstrap=200",
             "--set", "generator.kind=smote", "--set", "gate.models=[logreg]",
-            "--set", "gate.baselines=[none, class_weight]",
-            "--set", "gate.cross_fit=auto"]  # fmt: skip
+            "--set", "gate.baselines=[none, class_weight]"]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code in (0, 3), result.output
     if result.exit_code == 3:
@@ -139,8 +163,8 @@ def test_a_30_row_class_is_judged_by_cross_fitting_and_the_report_says_so(
     method = gate["method"]
     held = gate["holdout_rows"]
     assert method["method"] == "cross_fit" and method["rows"] == 180 and held < 180
-    assert method["folds"] == 5 and method["repeats"] == 2 and method["refitted"] == ["smote"]
+    assert method["folds"] == 5 and method["repeats"] == 1 and method["refitted"] == ["smote"]
     assert method["reason"].startswith("the holdout has ") and "class 'Yes'" in method["reason"]
     html = (folder / "report.html").read_text()
-    assert "judged by 5-fold cross-fitting repeated 2× on all 180 real rows because the " \
+    assert "judged by 5-fold cross-fitting on all 180 real rows because the " \
            "holdout has" in html and "refitted per fold: smote" in html  # fmt: skip

@@ -200,13 +200,20 @@ def test_the_tuned_cut_off_applies_to_the_minority_when_it_sorts_first(attrition
 def test_no_dose_of_harmful_rows_beats_no_resampling_and_the_gate_refuses(attrition):
     schema, train, holdout = _split(attrition, "Attrition")
     settings = GateSettings(bootstrap=200, models=("logreg",), baselines=("none",),
-                            primary="f1_fixed", guards={}, dose=DOSE, cross_fit="never")  # fmt: skip
+                            primary="f1_fixed", guards={}, dose=DOSE,
+                            cross_fit="never")  # fmt: skip
     sets = {"flipped": SyntheticSet(train, _flipped(train, "Yes", "No"))}
     board = run_gate(Arena("table", schema, train, holdout, settings, 0), sets)
     row = board.best("synthetic")
     grid = row.candidate.dose["grid"]
     assert [(g["amount"], g["weight"]) for g in grid] == [
-        (0, 1), (0.25, 1), (0.25, 0.3), (0.5, 1), (0.5, 0.3), (1, 1), (1, 0.3)
+        (0, 1),
+        (0.25, 1),
+        (0.25, 0.3),
+        (0.5, 1),
+        (0.5, 0.3),
+        (1, 1),
+        (1, 0.3),
     ]  # amount 0 is the `none` baseline's own score with the same model
     none = next(r for r in board.rows if r.candidate.name == "none")
     assert grid[0]["value"] == none.point["f1_fixed"] > grid[5]["value"], "all flipped rows hurt"
