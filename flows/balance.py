@@ -179,7 +179,7 @@ def balance(job: JobConfig) -> str:
             mod.name, data.schema, (data.X_train, data.y_train), (data.X_holdout, data.y_holdout),
             job.gate, derive_seed(job.seed, "gate"),  # type: ignore[attr-defined]
             competing=tuple(c.generator.kind for c in usable),
-            synthesize=_synthesizer(data),
+            synthesize=_synthesizer(data), scored_only=_rare_classes(job, data.schema),
         )  # fmt: skip
         refits = {c.name: refitter(c, job, mod, data.schema) for c in usable}
         board, decision = gate_task(
@@ -283,6 +283,15 @@ def _candidate(
             "(see the manifest's validation section for why)", name, mod.unit, short,
         )  # fmt: skip
     return cand
+
+
+def _rare_classes(job: JobConfig, schema: Any) -> tuple[Any, ...]:
+    """The class a `rare` rule cut in the training split (its holdout rows are all kept:
+    a cross-fitted gate scores them but never trains on them)."""
+    rare = getattr(job.input, "rare", None)
+    if rare is None:
+        return ()
+    return tuple(c for c in schema.classes if str(c) == str(rare.class_))
 
 
 def _synthesizer(data: Prepared):

@@ -9,8 +9,8 @@ import pytest
 from equipoise.dataspec import InputError
 from equipoise.pipeline.images.config import ImagesConfig
 from equipoise.pipeline.images.loading import prepare, read_images
-from equipoise.validation.gate import Arena, decide, run_gate
-from equipoise.validation.gate.images import ImageGateSettings, joined
+from equipoise.validation.gate import Arena, SyntheticSet, decide, run_gate
+from equipoise.validation.gate.images import ImageGateSettings
 from equipoise.validation.images.cnn import train_cnn
 
 
@@ -49,7 +49,8 @@ def test_every_candidate_is_scored_and_decided(digits):
         return extra
 
     arena = _arena(digits, settings, synthesize)
-    board = run_gate(arena, {"copies": joined(arena.train, extra)})
+    board = run_gate(arena, {"copies": SyntheticSet(arena.train, extra)})
+    assert board.method["method"] == "cross_fit"  # 43-45 holdout images per digit
     decision = decide(board, settings)
     names = [r["candidate"] for r in board.to_records()]
     assert sorted(names) == sorted([*settings.baselines, "copies"])

@@ -105,6 +105,10 @@ class Arena:
     competing: tuple[str, ...] = ()
     #: the pipeline's hook for baselines that need generated rows (images: augment)
     synthesize: Synthesize | None = None
+    #: classes whose holdout rows are scored but never trained on when the gate
+    #: cross-fits: a `rare` rule's class (the holdout keeps all its rows, which the
+    #: user's training data would not have)
+    scored_only: tuple[Any, ...] = ()
 
     @property
     def classes(self) -> list[Any]:

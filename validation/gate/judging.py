@@ -242,10 +242,13 @@ def _cross_fit_plan(
     strata = np.array([f"{c}|{h}" for c, h in zip(model_labels(labels), in_holdout, strict=True)])
     if pd.Series(strata).value_counts().min() < folds:
         strata = model_labels(labels)
+    # a rare rule's class: its holdout rows are scored, never trained on
+    held_only = in_holdout.astype(bool) & np.isin(labels, np.asarray(arena.scored_only, object))
     units = []
     for r in range(repeats):
         cv = StratifiedKFold(folds, shuffle=True, random_state=derive_seed(arena.seed, "cv", r))
         for k, (fit_rows, test_rows) in enumerate(cv.split(labels, strata)):
+            fit_rows = fit_rows[~held_only[fit_rows]]
             fold = dataclasses.replace(
                 arena, train=(take(X, fit_rows), take(y, fit_rows)),
                 holdout=(take(X, test_rows), take(y, test_rows)),
@@ -262,6 +265,12 @@ def _cross_fit_plan(
         sentence += f"; judged on the {held} holdout rows alone: {', '.join(on_holdout)}"
     if left_out:
         sentence += f"; left out: {', '.join(left_out)}"
+    if held_only.any():
+        classes = ", ".join(map(repr, arena.scored_only))
+        sentence += (
+            f"; the holdout's {int(held_only.sum())} rows of class(es) {classes} are scored, "
+            "never trained on (the rare rule)"
+        )
     method = {
         "method": "cross_fit", "folds": folds, "repeats": repeats, "rows": n,
         "holdout_rows": held, "reason": why, "refitted": refitted, "on_holdout": on_holdout,
