@@ -180,8 +180,10 @@ def main() -> None:
     parser.add_argument("--out", default=None, help="append the result as a JSON line")
     args = parser.parse_args()
     if args.simulation == "predictions":
-        shape = {"default": {"synthetic": 6, "baselines": 13, "doses": 6},
-                 "many": {"synthetic": 20, "baselines": 1, "doses": 1, "shared_share": 0.2}}
+        shape = {
+            "default": {"synthetic": 6, "baselines": 13, "doses": 6},
+            "many": {"synthetic": 20, "baselines": 1, "doses": 1, "shared_share": 0.2},
+        }
         result = predictions(args.reps, args.n or 400, 20, uplift=args.uplift, seed=args.seed,
                              **shape[args.scenario])  # fmt: skip
     else:

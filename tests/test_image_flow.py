@@ -123,12 +123,25 @@ class _Copier(ImageGenerator):
         return np.concatenate(parts), labels
 
 
-def test_memorising_generator_fails_validation(tmp_path, monkeypatch):
+def test_memorising_generator_fails_validation_and_the_verdict_still_names_a_strategy(
+    tmp_path, monkeypatch
+):
     monkeypatch.setitem(registry.REGISTRY, "copier", _Copier)
     store = tmp_path / "store"
-    result = _run(store, "--generator", "copier")
-    assert result.exit_code == 4, result.output
-    assert "no synthetic image survived the schema and leakage checks" in result.stderr
+    result = _run(store, "--generator", "copier", extra=(f"output.runs={tmp_path / 'runs'}",))
+    # every run ends in a verdict: the gate still ranks the real-data strategies (exit 3)
+    assert result.exit_code == 3, result.output
+    error = " ".join(result.stderr.split())
+    assert "no synthetic set could be judged (copier: copier: validation failed" in error
+    assert "no synthetic image survived the schema and leakage checks" in error
+    assert (
+        "leads the real-data strategies" in error
+        and "use instead: cnn" in error
+        and "epochs" in error
+    )
+    gate = json.loads(next((tmp_path / "runs").rglob("gate.json")).read_text())["gate"]
+    assert gate["decision"]["excluded"]["copier"].startswith("copier: validation failed")
+    assert {r["family"] for r in gate["leaderboard"]} == {"baseline"}
     # nothing published; the fit stays cached (STORE/.cache) so a rerun need not refit
     assert [p.name for p in store.iterdir()] == [".cache"]
     assert not [p for p in store.rglob("*") if p.suffix in (".png", ".json", ".parquet")]

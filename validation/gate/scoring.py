@@ -31,6 +31,8 @@ from equipoise.validation.gate.settings import GateSettings
 Family = Literal["baseline", "synthetic"]
 #: the scope every board has: all of its rows
 ALL = "all"
+#: groups of the delete-a-group jackknife that checks the bootstrap's spread
+JACKKNIFE_GROUPS = 20
 
 
 @dataclass(frozen=True)
@@ -72,16 +74,20 @@ class Row:
     candidate: CandidateScores
     point: dict[str, float]
     draws: dict[str, np.ndarray] = field(repr=False)
-    #: scope -> (point, draws) on that scope's rows (its own included)
-    scoped: dict[str, tuple[dict[str, float], dict[str, np.ndarray]]] = field(
-        default_factory=dict, repr=False
-    )
+    #: scope -> (point, bootstrap draws, jackknife values) on that scope's rows (its own
+    #: included); the jackknife's delete-a-group values check the bootstrap's spread
+    scoped: dict[str, tuple[dict, dict, dict]] = field(default_factory=dict, repr=False)
     #: a synthetic row: every dose tried, itself included (empty: no dose grid)
     grid: list[Row] = field(default_factory=list, repr=False)
 
     def on(self, scope: str) -> tuple[dict[str, float], dict[str, np.ndarray]]:
-        """Point and draws on `scope`'s rows."""
-        return self.scoped.get(scope, (self.point, self.draws))
+        """Point and bootstrap draws on `scope`'s rows."""
+        point, draws, _ = self.scoped.get(scope, (self.point, self.draws, {}))
+        return point, draws
+
+    def jackknife(self, scope: str, metric: str) -> np.ndarray:
+        """The delete-a-group jackknife values of `metric` on `scope`'s rows."""
+        return self.scoped[scope if scope in self.scoped else self.candidate.scope][2][metric]
 
     def interval(self, metric: str, confidence: float) -> tuple[float, float]:
         return percentiles(self.draws[metric], confidence)
@@ -192,7 +198,10 @@ def score_candidates(
     m = index[minority]
     scopes = {ALL: np.arange(len(y)), **dict(scopes or {})}
     cells = y if strata is None else y * (int(np.max(strata)) + 1) + np.asarray(strata)
-    W = np.vstack([np.ones(len(y)), stratified_weights(cells, settings.bootstrap, seed)])
+    W = np.vstack([
+        np.ones(len(y)), stratified_weights(cells, settings.bootstrap, seed),
+        jackknife_weights(cells, JACKKNIFE_GROUPS, seed),
+    ])  # fmt: skip
     in_use = sorted({c.scope for c in candidates})
     scored: list[Row] = []
     for cand in candidates:
@@ -203,7 +212,7 @@ def score_candidates(
             )
         own = [cand.scope] if cand.family == "synthetic" else in_use
         scoped = {s: _on_rows(W, y, proba, cand.threshold, m, settings, scopes[s]) for s in own}
-        point, draws = scoped[cand.scope]
+        point, draws, _ = scoped[cand.scope]
         scored.append(Row(cand, point, draws, scoped))
     rows = [r for r in scored if r.candidate.family == "baseline"]
     rows += _dose_rows([r for r in scored if r.candidate.family == "synthetic"], rows, settings)
@@ -212,10 +221,23 @@ def score_candidates(
     return Leaderboard(rows, classes, minority, minority, y_raw, settings, scopes=scopes)
 
 
-def _on_rows(W, y, proba, threshold, positive, settings, rows) -> tuple[dict, dict]:
+def _on_rows(W, y, proba, threshold, positive, settings, rows) -> tuple[dict, dict, dict]:
     values = metric_values(W[:, rows], y[rows], proba[rows], threshold, positive, settings)
     point = {name: float(values[name][0]) for name in METRIC_NAMES}
-    return point, {name: values[name][1:] for name in METRIC_NAMES}
+    end = 1 + settings.bootstrap
+    draws = {name: values[name][1:end] for name in METRIC_NAMES}
+    return point, draws, {name: values[name][end:] for name in METRIC_NAMES}
+
+
+def jackknife_weights(y: np.ndarray, groups: int, seed: int) -> np.ndarray:
+    """(groups, n) weights of a delete-a-group jackknife: each class's rows dealt at
+    random into `groups` groups, row g of the matrix leaves group g out."""
+    rng = np.random.default_rng([seed, 1])
+    group = np.empty(len(y), dtype=int)
+    for cls in np.unique(y):
+        rows = np.flatnonzero(y == cls)
+        group[rows] = rng.permutation(len(rows)) % groups
+    return (group[None, :] != np.arange(groups)[:, None]).astype(float)
 
 
 def _dose_rows(entries: list[Row], baselines: list[Row], settings: GateSettings) -> list[Row]:
