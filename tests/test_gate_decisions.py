@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from equipoise.validation.gate import Arena, SyntheticSet, decide, run_gate
 

@@ -52,8 +52,11 @@ def _entry(arena: Arena, name: str, family: str, data: Pair, loss: str) -> Entry
             epochs=settings.epochs, batch_size=settings.batch_size, loss=loss,
             focal_gamma=settings.focal_gamma,
         )  # fmt: skip
-        words = {"plain": "cnn", "class_weight": "cnn with class-weighted cross-entropy",
-                 "focal": f"cnn with focal loss (gamma {settings.focal_gamma:g})"}[loss]  # fmt: skip
+        words = {
+            "plain": "cnn",
+            "class_weight": "cnn with class-weighted cross-entropy",
+            "focal": f"cnn with focal loss (gamma {settings.focal_gamma:g})",
+        }[loss]
         recipe = {"estimator": f"{words}, {settings.epochs} epochs (equipoise's fixed CNN)"}
         return CandidateScores(
             name,
