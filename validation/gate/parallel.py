@@ -34,8 +34,13 @@ def local_mapper(jobs: int) -> Callable[[Callable[[Any], Any], list[Any]], Itera
     def mapper(fn: Callable[[Any], Any], items: list[Any]) -> Iterator[Any]:
         if n == 1 or len(items) < 2:
             return map(fn, items)
+        import warnings
+
         from joblib import Parallel, delayed
 
+        # loky restarts a worker whose memory grew by 300 MB (torch's first import does)
+        # and warns of a leak; it does so between units, so nothing is lost
+        warnings.filterwarnings("ignore", message="A worker stopped while some jobs")
         run = Parallel(n_jobs=min(n, len(items)), backend="loky", return_as="generator")
         return iter(run(delayed(fn)(item) for item in items))
 

@@ -1,0 +1,50 @@
+"""The gate's units of work run in worker processes (`gate.jobs`, `parallel.py`): the
+leaderboard is the same as in one process, to the last digit, and a cross-fitted gate's
+per-fold refits run there too."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from equipoise.dataspec import infer_schema
+from equipoise.generators import registry
+from equipoise.pipeline.candidates import Candidate, refitter
+from equipoise.pipeline.config import load_job
+from equipoise.pipeline.modalities import modality
+from equipoise.validation.gate import Arena, GateSettings, SyntheticSet, decide, run_gate
+
+
+def test_worker_processes_give_the_same_board_as_one_process(attrition_narrow):
+    frame = attrition_narrow.drop_duplicates()
+    schema = infer_schema(frame, "Attrition")
+    X, y = schema.split_xy(frame)
+    Xa, Xb, ya, yb = train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+    train = (Xa.reset_index(drop=True), ya.reset_index(drop=True))
+    holdout = (Xb.reset_index(drop=True), yb.reset_index(drop=True))
+    smote = registry.create("smote", schema).fit(*train, seed=0)
+    deficit = int((train[1] == "No").sum() - (train[1] == "Yes").sum())
+    sets = {"smote": SyntheticSet(train, smote.sample({"Yes": deficit}, seed=1))}
+    job = load_job(base={"data": {"source": "t.csv", "label": "Attrition"}})
+    refit = {"smote": refitter(Candidate("smote", smote), job, modality("table"), schema)}
+    boards = []
+    for jobs in (1, 2):
+        settings = GateSettings(models=("logreg", "hgb"), bootstrap=200, jobs=jobs,
+                                baselines=("none", "class_weight", "focal_loss"))  # fmt: skip
+        boards.append(run_gate(Arena("table", schema, train, holdout, settings, 5), sets,
+                               refit=refit))  # fmt: skip
+    one, two = boards
+    assert one.method["method"] == "cross_fit" and one.method["refitted"] == ["smote"]
+    assert (one.method["jobs"], two.method["jobs"]) == (1, 2)
+    assert [r.candidate.key for r in one.rows] == [r.candidate.key for r in two.rows]
+    for a, b in zip(one.rows, two.rows, strict=True):
+        assert np.array_equal(a.candidate.proba, b.candidate.proba, equal_nan=True), a.candidate.key
+        assert a.point == b.point
+    assert decide(one).sentence == decide(two).sentence
+    assert set(pd.Series([r.candidate.name for r in one.rows])) == {
+        "none",
+        "class_weight",
+        "focal_loss",
+        "smote",
+    }
