@@ -71,7 +71,7 @@ def spin() -> None:
         pass
 
 
-def run_one(name: str, budget: float | None, busy: int) -> dict:
+def run_one(name: str, budget: float | None, busy: int, sets: tuple[str, ...] = ()) -> dict:
     frame, label = table(name)
     counts = frame[label].astype(str).value_counts()
     with tempfile.TemporaryDirectory() as tmp:
@@ -80,6 +80,8 @@ def run_one(name: str, budget: float | None, busy: int) -> dict:
         command = [EQUIPOISE, "run", "--data", str(csv), "--label", label, "--out", "store"]
         if budget is not None:
             command += ["--budget", str(budget)]
+        for item in sets:
+            command += ["--set", item]
         spinners = [multiprocessing.Process(target=spin, daemon=True) for _ in range(busy)]
         for p in spinners:
             p.start()
@@ -119,6 +121,8 @@ def run_one(name: str, budget: float | None, busy: int) -> dict:
         "seconds": round(wall, 1),
         "busy": busy,
         "budget": budget,
+        "sets": list(sets),
+        "gate_method": manifest.get("gate", {}).get("method", {}).get("method"),
         "load_before": before,
         "load_after": after,
         "error": errors[-1][:300] if errors else None,
@@ -132,11 +136,13 @@ def main() -> None:
     parser.add_argument("--busy", type=int, default=0)
     parser.add_argument("--budget", type=float, default=None)
     parser.add_argument("--out", default="benchmarks/results/default_run.jsonl")
+    parser.add_argument("--set", dest="sets", action="append", default=[],
+                        help="a config override for every run: gate.cross_fit=never")  # fmt: skip
     args = parser.parse_args()
     os.environ.setdefault("DO_NOT_TRACK", "1")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     for name in args.tables:
-        row = run_one(name, args.budget, args.busy)
+        row = run_one(name, args.budget, args.busy, tuple(args.sets))
         with open(args.out, "a") as handle:
             handle.write(json.dumps(row) + "\n")
         print(json.dumps(row), flush=True)

@@ -167,6 +167,19 @@ def test_bad_gate_settings_are_one_line_errors(kwargs, message):
     assert message in str(err.value) and "\n" not in str(err.value)
 
 
+def test_when_no_baseline_could_be_trained_nothing_is_published():
+    # it used to publish "without a baseline to beat (no baselines configured)"
+    y = np.array([0] * 400 + [1] * 60)
+    board = _board(y, [("gen", "synthetic", _binary_proba(y, 2.5, 2))])
+    board.skipped = [{"candidate": "none", "family": "baseline", "model": "m", "fold": 1,
+                      "error": "Input contains NaN"}]  # fmt: skip
+    decision = decide(board)
+    assert not decision.publish
+    assert decision.sentence.startswith(
+        "the no-resampling baseline could not be trained (Input contains NaN)"
+    )
+
+
 def test_holdout_without_a_class_is_refused():
     with pytest.raises(InputError, match=r"no rows of class"):
         _board(np.zeros(20, dtype=int), [("none", "baseline", np.full((20, 2), 0.5))])
