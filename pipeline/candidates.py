@@ -144,7 +144,8 @@ def refitter(cand: Candidate, job: JobConfig, mod: Any, schema: Any) -> Refit | 
     """The cross-fitted gate's hook for one candidate whose generator is cheap to refit:
     `refit(train, test, seed)` fits a fresh generator of its kind and parameters on a
     fold's training rows only, samples that fold's deficits, validates them against the
-    fold (the fold's `test` rows as the holdout: leakage and copies removed) and returns
+    fold with the checks that decide which rows are kept (`Modality.fold_validator`: the
+    fold's `test` rows as the holdout, leakage and copies removed) and returns
     the gate's training set (a resampler: the rows it keeps); ValueError when that
     fold's fit, sampling or validation fails. None when its generator is costly to refit
     (`refit_cheaply` False). A plain function of picklable values, so that the gate can
@@ -175,7 +176,7 @@ def _fold_set(name, kind, params, job, mod, schema, train, test, seed) -> Any:
     fresh.fit(*train, seed=derive_seed(seed, "fit"))
     asked = balance.synthetic_counts(counts, ratio)
     samples = fresh.sample(balance.with_spare(asked), seed=derive_seed(seed, "sample"))
-    validation = mod.validator()(
+    validation = mod.fold_validator()(
         schema, train=train, holdout=test, synthetic=samples,
         settings=mod.validation_settings(job, fresh), seed=derive_seed(seed, "validate"),
         reports_dir=None,

@@ -124,6 +124,13 @@ class Modality(ABC):
         settings, seed, reports_dir)` checks synthetic samples against the real training
         split and the holdout (`validation/<modality>/`)."""
 
+    def fold_validator(self) -> Callable[..., ValidationReport]:
+        """The validation of a cross-fitted gate's per-fold refit (same signature as
+        `validator()`): only the checks that decide which samples are kept, since the
+        generator's output passed the full validation on the training split. Default: the
+        full validation (no kind of this modality is refitted per fold)."""
+        return self.validator()
+
     def validation_settings(self, job: JobConfig, generator: Any) -> Any:
         """The validation settings for one generator's samples."""
         return job.validation  # type: ignore[attr-defined]

@@ -168,3 +168,23 @@ def test_a_30_row_class_is_judged_by_cross_fitting_and_the_report_says_so(
     html = (folder / "report.html").read_text()
     assert "judged by 5-fold cross-fitting on all 180 real rows because the " \
            "holdout has" in html and "refitted per fold: smote" in html  # fmt: skip
+
+
+def test_a_fold_refit_is_validated_by_the_checks_that_keep_or_drop_rows(small_minority):
+    # copies of the fold's training rows are removed as in the full validation (the
+    # fold's scored rows, which the refit never saw, are kept alike); the GX suite,
+    # fidelity and TSTR do not run
+    from equipoise.validation.tables import validate_synthetic
+
+    arena = _arena(small_minority)
+    train, fold = arena.train, arena.holdout
+    yes = (train[0][train[1] == "Yes"].head(10), fold[0][fold[1] == "Yes"].head(3))
+    X_syn = pd.concat(yes, ignore_index=True)
+    synthetic = (X_syn, pd.Series(["Yes"] * len(X_syn)))
+    full = validate_synthetic(arena.schema, train=train, holdout=fold, synthetic=synthetic)
+    light = modality("table").fold_validator()(arena.schema, train=train, holdout=fold,
+                                               synthetic=synthetic)  # fmt: skip
+    assert np.array_equal(light.keep, full.keep) and not light.keep[:10].any()
+    assert light.timings["schema"] == 0 and full.timings["schema"] > 0
+    assert light.utility == {} and full.utility
+    assert light.classes["Yes"]["rows"]["removed_by_leakage"] == 10

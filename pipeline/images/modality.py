@@ -71,6 +71,11 @@ class Images(SplitBalanced):
 
         return validate_images
 
+    def fold_validator(self):
+        from functools import partial
+
+        return partial(self.validator(), rows_only=True)
+
     def write_version(self, folder: Path, data: ImageSplit, winner: Candidate) -> Written:
         from equipoise.pipeline.images.files import write_image_files
 

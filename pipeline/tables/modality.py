@@ -107,6 +107,11 @@ class Tables(Modality):
 
         return validate_synthetic
 
+    def fold_validator(self):
+        from functools import partial
+
+        return partial(self.validator(), rows_only=True)
+
     def validation_settings(self, job: TableJob, generator: Any) -> Any:
         settings = job.validation
         if generator.copies_real_rows and not settings.allow_exact_copies:

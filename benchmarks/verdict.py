@@ -1,0 +1,265 @@
+"""Is the verdict right on data the run never saw? (issue 19)
+
+Each real table (shipped in installed packages) is split, stratified and seeded, into an
+outer test set (30 %) that equipoise never sees and the rest ("inner"), which is what
+`equipoise run` gets (the real flow, in-process, gate in enforce mode). The gate's
+inputs are captured, and every option it had is then trained on ALL inner rows (what a
+user deploys on) and scored on the outer test set: every baseline x model, and every
+synthetic candidate x model x dose (its accepted rows beside all inner rows). Per run:
+
+- the option the verdict names: the published set (its model and dose) or the
+  recommended baseline with its model;
+- the best of every option the gate had, on the outer test;
+- regret = best - named, and the regret of fixed rules: regime (a), the defaults
+  (PR-AUC, logreg + hgb): always no resampling + logreg, always class weights + hgb,
+  always SMOTE + hgb; regime (b), a fixed user model (k-NN, F1 at the 0.5 cut-off,
+  baselines none / random_oversample / smote): always none, always random oversampling,
+  always SMOTE, each with k-NN;
+- for a publication, whether the published set beat the best baseline on the outer test.
+
+Results are JSON lines (resumable: done rows are skipped); `--table` prints the
+markdown for BENCHMARKS.md.
+
+    nice .venv/bin/python benchmarks/verdict.py --regime a b --seeds 0 1 2 \\
+        --store /work/bench19/store --out benchmarks/results/verdict.jsonl
+    .venv/bin/python benchmarks/verdict.py --out benchmarks/results/verdict.jsonl --table
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+sys.path.insert(0, str(Path(__file__).parent))
+from gate_tournament import DATASETS, _german_csv
+
+#: the tables of the benchmark (smallest minority first), at least twelve
+TABLES = ["glass2", "abalone19", "ecoli3", "yeast4", "winequality-red-4", "haberman",
+          "vowel0", "breast_cancer", "attrition", "pima", "CreditCard", "page-blocks0",
+          "german", "credit_data"]  # fmt: skip
+KNN = {"import": "sklearn.neighbors.KNeighborsClassifier", "name": "knn"}
+REGIMES = {
+    "a": {"gate": {}, "metric": "pr_auc",
+          "rules": {"none + logreg": ("none", "logreg"), "class weights + hgb":
+                    ("class_weight", "hgb"), "SMOTE + hgb": ("smote", "hgb")}},
+    "b": {"gate": {"models": [KNN], "primary": "f1_fixed", "fixed_threshold": 0.5,
+                   "baselines": ["none", "random_oversample", "smote"]},
+          "metric": "f1_fixed",
+          "rules": {"none + knn": ("none", "knn"), "random oversampling + knn":
+                    ("random_oversample", "knn"), "SMOTE + knn": ("smote", "knn")}},
+}  # fmt: skip
+
+
+def frame_of(name: str, work: Path):
+    """The table as a DataFrame and its label column."""
+    from equipoise.pipeline.tables.loading import read_source
+
+    source, label, _ = DATASETS[name]
+    if source == "german":
+        source = _german_csv(work)
+    return read_source(source, labels=[label]), label
+
+
+class Captured:
+    """The gate's inputs of the run in progress (the flow calls `run_gate` by the
+    name `equipoise.flows.balance.run_gate`): the one coupling with the flow."""
+
+    def __init__(self):
+        import equipoise.flows.balance as flow
+
+        self.calls: list[tuple] = []
+        real = flow.run_gate
+
+        def spy(arena, synthetic_sets, **kwargs):
+            self.calls.append((arena, dict(synthetic_sets)))
+            return real(arena, synthetic_sets, **kwargs)
+
+        flow.run_gate = spy
+
+
+def run_equipoise(inner, label: str, seed: int, regime: str, store: Path, work: Path,
+                  sets: list[str]) -> dict:  # fmt: skip
+    """The real flow on the inner rows; its verdict (gate.json / manifest.json)."""
+    from equipoise.dataspec import GateRefused
+    from equipoise.flows.balance import balance
+    from equipoise.pipeline.config import load_job
+
+    csv = work / "inner.csv"
+    inner.to_csv(csv, index=False)
+    job = load_job(
+        overrides=list(sets),
+        base={"seed": seed, "data": {"source": str(csv), "label": label},
+              "gate": REGIMES[regime]["gate"],
+              "output": {"store": str(store), "runs": str(work / "runs")}},
+    )  # fmt: skip
+    started = time.perf_counter()
+    try:
+        manifest = json.loads((Path(balance(job)) / "manifest.json").read_text())
+        exit_code = 0
+    except GateRefused as refused:
+        manifest = json.loads((Path(refused.report) / "gate.json").read_text())
+        exit_code = 3
+    return {"manifest": manifest, "exit": exit_code,
+            "seconds": round(time.perf_counter() - started, 1)}  # fmt: skip
+
+
+def outer_board(arena, synthetic_sets: dict, outer, settings):
+    """Every option the gate had, trained on all inner rows, scored on the outer test."""
+    from equipoise.validation.gate import Arena, SyntheticSet, run_gate
+    from equipoise.validation.gate.arena import concat
+
+    inner_all = (concat(arena.train[0], arena.holdout[0]), concat(arena.train[1], arena.holdout[1]))
+    truth = dataclasses.replace(settings, cross_fit="never", bootstrap=100)
+    test = arena.schema.split_xy(outer)
+    board_arena = Arena(arena.modality, arena.schema, inner_all, test, truth, arena.seed)
+    sets = {n: SyntheticSet(inner_all, s.synthetic) for n, s in synthetic_sets.items()
+            if isinstance(s, SyntheticSet)}  # fmt: skip
+    return run_gate(board_arena, sets)
+
+
+def option_scores(board, metric: str) -> dict[tuple, float]:
+    """(name, model, dose) -> outer score of every entry (dose None for baselines)."""
+    out = {}
+    for row in board.rows:
+        for entry in row.entries:
+            dose = entry.candidate.dose
+            key = (entry.candidate.name, entry.candidate.model,
+                   None if dose is None else (dose["amount"], dose["weight"]))  # fmt: skip
+            out[key] = entry.point[metric]
+    return out
+
+
+def one(name: str, seed: int, regime: str, store: Path, sets: list[str]) -> dict:
+    from sklearn.model_selection import train_test_split
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        frame, label = frame_of(name, work)
+        inner, outer = train_test_split(
+            frame, test_size=0.3, stratify=frame[label].astype(str), random_state=seed
+        )
+        capture = Captured()
+        ran = run_equipoise(inner.reset_index(drop=True), label, seed, regime, store, work, sets)
+        arena, synthetic_sets = capture.calls[-1]
+        board = outer_board(arena, synthetic_sets, outer.reset_index(drop=True), arena.settings)
+    metric = REGIMES[regime]["metric"]
+    scores = option_scores(board, metric)
+    gate = ran["manifest"]["gate"]
+    decision = gate["decision"]
+    rec = decision["recommendation"]
+    dose = None if rec["dose"] is None else (rec["dose"]["amount"], rec["dose"]["weight"])
+    named = (rec["strategy"], rec["model"], dose)
+    best_key = max(scores, key=scores.get)
+    best = scores[best_key]
+    baselines = {k: v for k, v in scores.items() if k[2] is None}
+    rules = {
+        rule: (best - scores[(n, m, None)]) if (n, m, None) in scores else None
+        for rule, (n, m) in REGIMES[regime]["rules"].items()
+    }
+    return {
+        "table": name, "seed": seed, "regime": regime, "variant": " ".join(sets),
+        "rows": len(frame), "minority": int(frame[label].astype(str).value_counts().min()),
+        "exit": ran["exit"], "published": decision["publish"], "method": gate["method"]["method"],
+        "metric": metric, "named": list(map(str, named)), "named_outer": scores.get(named),
+        "best": list(map(str, best_key)), "best_outer": best,
+        "regret": None if named not in scores else best - scores[named],
+        "rules": rules,
+        "published_beats_best_baseline": (scores[named] > max(baselines.values()))
+        if decision["publish"] and named in scores else None,
+        "none_outer": {m: v for (n, m, d), v in scores.items() if n == "none" and d is None},
+        "seconds": ran["seconds"], "gate_seconds": ran["manifest"].get("timings_s", {}).get("gate"),
+        "sentence": decision["sentence"][:400],
+    }  # fmt: skip
+
+
+def summary(path: Path) -> str:
+    """Markdown tables: per regime, the verdict's and each fixed rule's regret."""
+    import numpy as np
+
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    out = []
+    for regime in sorted({r["regime"] for r in rows}):
+        for variant in sorted({r.get("variant", "") for r in rows if r["regime"] == regime}):
+            runs = [r for r in rows if r["regime"] == regime and r.get("variant", "") == variant
+                    and r.get("regret") is not None]  # fmt: skip
+            if not runs:
+                continue
+            rules = list(REGIMES[regime]["rules"])
+            head = f"**Regime ({regime})**" + (f", `{variant}`" if variant else "")
+            out += [f"{head}: {len(runs)} runs, {REGIMES[regime]['metric']} on the outer test",
+                    "", "| option | mean regret | worst regret | runs it was best or tied |",
+                    "|---|---:|---:|---:|"]  # fmt: skip
+            verdict = np.array([r["regret"] for r in runs])
+            out.append(f"| the verdict | {verdict.mean():.4f} | {verdict.max():.4f} | "
+                       f"{int((verdict <= 1e-12).sum())} |")  # fmt: skip
+            for rule in rules:
+                values = np.array([r["rules"][rule] for r in runs if r["rules"][rule] is not None])
+                if len(values):
+                    out.append(f"| always {rule} | {values.mean():.4f} | {values.max():.4f} | "
+                               f"{int((values <= 1e-12).sum())} |")  # fmt: skip
+            published = [r for r in runs if r["published"]]
+            beat = sum(bool(r["published_beats_best_baseline"]) for r in published)
+            methods = {m: sum(r["method"] == m for r in runs) for m in ("holdout", "cross_fit")}
+            out += ["", f"Published {len(published)} of {len(runs)}; a published set beat the "
+                    f"best baseline on the outer test in {beat} of {len(published)}. Judged on "
+                    f"the holdout {methods['holdout']}x, cross-fitted {methods['cross_fit']}x. "
+                    f"Mean run {np.mean([r['seconds'] for r in runs]):.0f} s, gate "
+                    f"{np.mean([r['gate_seconds'] or 0 for r in runs]):.0f} s.", ""]  # fmt: skip
+            if regime == "b":
+                bad = [r for r in runs if r["named"][0] == "none"
+                       and r["best_outer"] - max(r["none_outer"].values()) >= 0.05]  # fmt: skip
+                out += [f"Runs where an option beat no resampling by >= 0.05 on the outer test "
+                        f"and the verdict named no resampling: {len(bad)}.", ""]  # fmt: skip
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tables", nargs="*", default=TABLES)
+    parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
+    parser.add_argument("--regime", nargs="*", default=["a", "b"], choices=list(REGIMES))
+    parser.add_argument("--set", dest="sets", action="append", default=[],
+                        help="a config override for every run (a variant)")  # fmt: skip
+    parser.add_argument("--store", default=None, help="a store kept between runs (fit cache)")
+    parser.add_argument("--out", default="benchmarks/results/verdict.jsonl")
+    parser.add_argument("--table", action="store_true", help="print the summary and stop")
+    args = parser.parse_args()
+    out = Path(args.out)
+    if args.table:
+        print(summary(out))
+        return
+    store = Path(args.store or tempfile.mkdtemp(prefix="equipoise-verdict-"))
+    variant = " ".join(args.sets)
+    done = set()
+    if out.exists():
+        done = {(r["table"], r["seed"], r["regime"], r.get("variant", ""))
+                for r in map(json.loads, out.read_text().splitlines()) if r}  # fmt: skip
+    for seed in args.seeds:
+        for name in args.tables:
+            for regime in args.regime:
+                if (name, seed, regime, variant) in done:
+                    continue
+                try:
+                    row = one(name, seed, regime, store, args.sets)
+                except Exception as error:  # a run that fails is a result too
+                    row = {"table": name, "seed": seed, "regime": regime, "variant": variant,
+                           "error": f"{type(error).__name__}: {error}"[:500]}  # fmt: skip
+                with out.open("a") as handle:
+                    handle.write(json.dumps(row, default=str) + "\n")
+                keys = ("table", "seed", "regime", "exit", "method", "regret", "rules", "seconds",
+                        "error")  # fmt: skip
+                print(json.dumps({k: row.get(k) for k in keys}, default=str), flush=True)
+
+
+if __name__ == "__main__":
+    main()
