@@ -337,9 +337,30 @@ def _refusal_report(job, mod, data, best, candidates, board, decision, timings) 
     folder = Path(job.output.runs) / versions.safe_name(job.dataset_name) / run_id
     with versions.writing(f"the run folder {folder}", remove=folder):
         folder.mkdir(parents=True, exist_ok=True)
+        manifest["gate"]["recipe"] = _write_recipe(folder, board, decision, job.dataset_name)
         (folder / "gate.json").write_text(json.dumps(manifest, indent=2, default=str))
         (folder / "report.html").write_text(_report(mod, data, best, manifest, None, board, None))
     return folder
+
+
+def _write_recipe(folder: Path, board: Any, decision: Any, dataset: str) -> str | None:
+    """`recipe.py` of the recommended estimator in `folder` (its file name), or None when
+    it cannot be written as Python (the log says why)."""
+    from equipoise.validation.gate import recipe
+    from equipoise.validation.gate.decision import recommended_row
+
+    row = recommended_row(board, decision)
+    if row is None or row.candidate.estimator is None:
+        return None
+    cand = row.candidate
+    words = decision.recommendation["words"]
+    title = f"{dataset}: what the gate recommends instead of synthetic data: {words} ({cand.model})"
+    try:
+        recipe.write(folder, cand.estimator, title=title, threshold=cand.threshold)
+    except recipe.NotWritable as error:
+        get_run_logger().warning("no recipe.py: %s", error)
+        return None
+    return recipe.FILE
 
 
 def _flow_run_id() -> str | None:

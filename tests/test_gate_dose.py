@@ -328,6 +328,13 @@ def test_a_refusal_recommends_the_winning_baseline_in_gate_json(
     assert set(advice) >= {"strategy", "estimator", "params", "threshold", "dose"}
     assert gate["deployment_prior"] == 0.3
     assert gate["doses"] and gate["doses"][0]["candidate"] == "smote"
+    # the recommendation as a runnable recipe: it rebuilds the estimator gate.json names
+    from equipoise.validation.gate import recipe
+
+    assert gate["recipe"] == "recipe.py"
+    rebuilt = recipe.build(folder / "recipe.py")
+    assert " ".join(repr(rebuilt).split()).startswith("Pipeline(steps=[('encode', SchemaEncoder(")
+    assert type(rebuilt.steps[-1][1]).__name__ == advice["estimator"].split("(")[0]
     html = (folder / ("report.html")).read_text()
     assert "<h3>Dose</h3>" in html and "deployment prior" in html
 

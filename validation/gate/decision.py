@@ -229,6 +229,19 @@ def _use_instead(advice: dict[str, Any]) -> str:
     return advice["estimator"] + (f" at threshold {cut:.3f}" if cut is not None else "")
 
 
+def recommended_row(board: Leaderboard, decision: GateDecision) -> Row | None:
+    """The leaderboard entry the decision's recommendation names (a synthetic winner: the
+    entry of its dose), None when there is none."""
+    rec = decision.recommendation
+    if rec is None:
+        return None
+    for row in board.rows:
+        cand = row.candidate
+        if (cand.name, cand.model, cand.family) == (rec["strategy"], rec["model"], rec["family"]):
+            return row
+    return None
+
+
 def recommend(row: Row) -> dict[str, Any]:
     """What to deploy to get `row`'s result: the strategy, its model, the estimator as
     scikit-learn writes it with its parameters, the cut-off on the positive class's
