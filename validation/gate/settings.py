@@ -113,8 +113,10 @@ class GateSettings:
     """Holdout rows of a class under which `cross_fit: auto` cross-fits (BENCHMARKS.md,
     "Where cross-fitting starts")."""
 
-    cross_fit_folds: int = 5
-    """Stratified folds of the cross-fitted gate (fewer when a class has fewer rows)."""
+    cross_fit_folds: int = 4
+    """Stratified folds of the cross-fitted gate (fewer when a class has fewer rows): 4,
+    so that each fold trains on as many rows as the holdout gate's training split and the
+    gate costs about 4 holdout gates (BENCHMARKS.md)."""
 
     cross_fit_repeats: int = 1
     """Repeats of the cross-fitting with fresh folds; each row's predictions averaged."""
