@@ -271,6 +271,8 @@ def _candidate(
         synthetic=samples, settings=settings, seed=derive_seed(seed, "validate"),
         reports_dir=reports_dir,
     )  # fmt: skip
+    for line in validation.not_measured:  # said, never silent: too few samples to measure
+        logger.warning("%s: %s", name, line)
     short = accept(
         cand, samples, validation, asked, (data.X_train, data.y_train),
         counts.synthetic_counts(train_counts, ratio),

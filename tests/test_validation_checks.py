@@ -241,3 +241,19 @@ def test_structural_failure_raises_validation_failed_with_docs(attrition, tmp_pa
     assert "column 'Age' has 1 missing values" not in message  # the dtype says it already
     assert err.value.exit_code == 4
     assert (tmp_path / "index.html").is_file()
+
+
+def test_a_threshold_that_cannot_be_measured_is_said_not_silent(attrition):
+    # five synthetic rows: fidelity needs at least 10, so its thresholds cannot apply;
+    # the run does not fail on them, and the report and the manifest say so
+    schema, train, holdout, _ = attrition
+    X, y = train
+    rows = X[(y == "Yes").to_numpy()].iloc[:5].copy()
+    rows["MonthlyIncome"] = rows["MonthlyIncome"] + 7  # not copies
+    report = validate_synthetic(schema, train=train, holdout=holdout,
+                                synthetic=(rows, pd.Series(["Yes"] * 5)))  # fmt: skip
+    unmeasured = [r for r in report.summary_rows() if r["status"] == "not measured"]
+    assert {r["check"] for r in unmeasured} >= {"fidelity.column_shapes"}
+    assert all(r["passed"] is None and r["threshold"] is not None for r in unmeasured)
+    assert report.not_measured and "threshold >= 0.7" in " ".join(report.not_measured)
+    assert report.to_dict()["not_measured"] == report.not_measured

@@ -45,6 +45,17 @@ class ValidationReport:
     def passed(self) -> bool:
         return not self.failures
 
+    @property
+    def not_measured(self) -> list[str]:
+        """Checks whose threshold could not be applied (no value: too few samples of the
+        class): they do not fail the run, and the report, the manifest and the log say so."""
+        return [
+            f"{c.check}: class {c.label!r}: not measured, so its threshold "
+            f"{c.op} {c.threshold} (validation.{c.setting}) was not applied"
+            for c in self.checks
+            if c.not_measured
+        ]
+
     def summary_rows(self) -> list[dict[str, Any]]:
         """One row per class and check: check, class, value, threshold, passed (None:
         informational or skipped)."""
@@ -56,6 +67,7 @@ class ValidationReport:
             {
                 "passed": self.passed,
                 "failures": self.failures,
+                "not_measured": self.not_measured,
                 "rows": {
                     "synthetic": len(self.keep),
                     "kept": int(self.keep.sum()),

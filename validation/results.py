@@ -35,6 +35,19 @@ class CheckResult:
             f"{self.check}: class {self.label!r}: {_fmt(self.value)}{limit}{setting}; {self.advice}"
         )
 
+    @property
+    def not_measured(self) -> bool:
+        """A threshold that could not be applied: the value could not be computed (too
+        few samples of the class, see the notes), so the check neither passed nor failed."""
+        return self.threshold is not None and self.value is None
+
+    @property
+    def status(self) -> str:
+        """pass, fail, reported (informational) or not measured."""
+        if self.passed is not None:
+            return "pass" if self.passed else "fail"
+        return "not measured" if self.not_measured else "reported"
+
     def row(self) -> dict[str, Any]:
         return {
             "check": self.check,
@@ -43,6 +56,7 @@ class CheckResult:
             "threshold": jsonable(self.threshold),
             "op": self.op,
             "passed": self.passed,
+            "status": self.status,
         }
 
 

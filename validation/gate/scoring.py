@@ -155,6 +155,8 @@ class Leaderboard:
                     "recipe": cand.recipe,
                     "scope": cand.scope,
                     "scored_rows": self.rows_of(cand.scope),
+                    # resamples whose metric had no value, left out of the interval
+                    "nan_draws": int(np.isnan(row.draws[primary]).sum()),
                     "judged": cand.judged,
                 }
             )
