@@ -12,7 +12,7 @@ import numpy as np
 from equipoise.dataspec import InputError
 from equipoise.dataspec.seeding import derive_seed
 from equipoise.dataspec.series import SeriesSchema
-from equipoise.validation.label_filter import LabelFilter
+from equipoise.validation.label_filter import LabelFilter, cross_fitted_proba, deal_folds
 from equipoise.validation.memorisation import (
     closest_pairs,
     median,
@@ -89,19 +89,16 @@ def validate_series(
 
     # --- features, label classifier, nearest training series ------------------------
     t = time.perf_counter()
-    F_train, F_hold, F_syn = (summary_features(X) for X in (X_train, X_hold, X_syn))
-    model = label_classifier(X_train, y_train, settings.label_points)
-    p_hold, p_syn = (
-        model.predict_proba(label_inputs(X, settings.label_points)) for X in (X_hold, X_syn)
-    )
-    labels = LabelFilter(model.classes_, p_syn, p_hold, y_hold, settings.min_label_proba, "series")
-    timings["features_and_label_model"] = time.perf_counter() - t
-    t = time.perf_counter()
     Z_train = znormalised(X_train)
     k = settings.near_copy_neighbours
     syn_dist, syn_index, syn_ratio = nearest_with_ratio(Z_train, znormalised(X_syn), k)
-    hold_dist, _, hold_ratio = nearest_with_ratio(Z_train, znormalised(X_hold), k)
+    hold_dist, hold_index, hold_ratio = nearest_with_ratio(Z_train, znormalised(X_hold), k)
     timings["nearest"] = time.perf_counter() - t
+    t = time.perf_counter()
+    F_train, F_hold, F_syn = (summary_features(X) for X in (X_train, X_hold, X_syn))
+    labels = _label_filter(schema, (X_train, y_train), (X_hold, y_hold), X_syn,
+                           (syn_index, hold_index), settings, seed)  # fmt: skip
+    timings["features_and_label_model"] = time.perf_counter() - t
 
     checks: list[CheckResult] = []
     notes: list[str] = []
@@ -271,3 +268,25 @@ def _fidelity_checks(
             )
         )  # fmt: skip
     return out
+
+
+def _label_filter(schema, train, holdout, X_syn, anchors, settings, seed) -> LabelFilter:
+    """The label filter, cross-fitted (`validation/label_filter.py`): each synthetic and
+    holdout series is scored by a classifier that never saw its nearest training series."""
+    (X_train, y_train), (X_hold, y_hold) = train, holdout
+    keys = np.array([x.tobytes() for x in np.ascontiguousarray(X_train)], dtype=object)
+    folds = deal_folds(keys, y_train, np.random.default_rng(derive_seed(seed, "labels")))
+    rows_of = {"synthetic": X_syn, "holdout": X_hold}
+
+    def fit_predict(rows, need):
+        model = label_classifier(X_train[rows], y_train[rows], settings.label_points)
+        return model.classes_, {
+            name: model.predict_proba(label_inputs(rows_of[name][idx], settings.label_points))
+            for name, idx in need.items()
+            if len(idx)
+        }
+
+    anchored = dict(zip(rows_of, anchors, strict=True))
+    proba = cross_fitted_proba(folds, anchored, list(schema.classes), fit_predict)
+    return LabelFilter(list(schema.classes), proba["synthetic"], proba["holdout"], y_hold,
+                       settings.min_label_proba, "series")  # fmt: skip

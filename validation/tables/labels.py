@@ -31,11 +31,8 @@ import pandas as pd
 from equipoise.dataspec import TableSchema
 from equipoise.dataspec.encoding import model_labels
 from equipoise.validation.gate.tables import downstream_model
-from equipoise.validation.label_filter import LabelFilter
+from equipoise.validation.label_filter import FOLDS, LabelFilter, cross_fitted_proba, deal_folds
 from equipoise.validation.tables.leakage import row_hashes
-
-#: folds of the cross-fitted label classifier
-FOLDS = 5
 
 
 @dataclass
@@ -70,53 +67,39 @@ def cross_fitted_filter(
     Z_train, Z_hold, Z_syn = encoded
     labels = y_train.to_numpy(dtype=object)
     fit_labels = model_labels(y_train)
-    folds = _folds(row_hashes(X_train), labels, np.random.default_rng(seed))
-    syn_folds, hold_folds = _nearest_fold(Z_train, folds, Z_syn, Z_hold)
+    folds = deal_folds(row_hashes(X_train), labels, np.random.default_rng(seed))
+    syn_near, hold_near = _nearest(Z_train, Z_syn, Z_hold)
     classes = list(schema.classes)
-    p_syn = np.zeros((len(X_syn), len(classes)))
-    p_hold = np.zeros((len(X_hold), len(classes)))
-    fitted_on = []
-    for k in range(FOLDS):
-        rows = np.flatnonzero(folds != k)
-        fitted_on.append(rows)
-        if not ((syn_folds == k).any() or (hold_folds == k).any()):
-            continue
+    rows_of = {"synthetic": X_syn, "holdout": X_hold}
+    fitted_on: list[np.ndarray] = [np.flatnonzero(folds != k) for k in range(FOLDS)]
+
+    def fit_predict(rows: np.ndarray, need: dict[str, np.ndarray]):
         clf = downstream_model(model, schema, seed=seed, class_weight="balanced")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # convergence chatter of a small fold
             clf.fit(X_train.iloc[rows], fit_labels[rows])
-        columns = [classes.index(c) for c in clf.classes_]
-        for X, out, which in ((X_syn, p_syn, syn_folds), (X_hold, p_hold, hold_folds)):
-            mine = np.flatnonzero(which == k)
-            if len(mine):
-                out[np.ix_(mine, columns)] = clf.predict_proba(X.iloc[mine])
-    labels_filter = LabelFilter(
-        classes, p_syn, p_hold, y_hold.to_numpy(dtype=object), min_proba, "rows"
+        return clf.classes_, {
+            name: clf.predict_proba(rows_of[name].iloc[idx])
+            for name, idx in need.items()
+            if len(idx)
+        }
+
+    proba = cross_fitted_proba(
+        folds, {"synthetic": syn_near, "holdout": hold_near}, classes, fit_predict
     )
-    return CrossFitted(labels_filter, folds, syn_folds, hold_folds, fitted_on)
+    labels_filter = LabelFilter(
+        classes, proba["synthetic"], proba["holdout"], y_hold.to_numpy(dtype=object), min_proba,
+        "rows",
+    )  # fmt: skip
+    return CrossFitted(labels_filter, folds, folds[syn_near], folds[hold_near], fitted_on)
 
 
-def _folds(hashes: np.ndarray, labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A fold per training row: each class's distinct rows dealt at random into FOLDS
-    folds in turn; identical rows (same features, any label) take their first one's."""
-    first = pd.Series(hashes).groupby(hashes, sort=False).ngroup().to_numpy()
-    _, lead = np.unique(first, return_index=True)  # the first row of each distinct value
-    fold_of = np.empty(len(lead), dtype=np.int64)
-    for label in pd.unique(labels[lead]):
-        mine = np.flatnonzero(labels[lead] == label)
-        fold_of[rng.permutation(mine)] = np.arange(len(mine)) % FOLDS
-    return fold_of[first]
-
-
-def _nearest_fold(Z_train: np.ndarray, folds: np.ndarray, *queries: np.ndarray) -> list:
-    """The fold of each query row's nearest training row (exact search)."""
+def _nearest(Z_train: np.ndarray, *queries: np.ndarray) -> list[np.ndarray]:
+    """The position of each query row's nearest training row (exact search)."""
     from sklearn.neighbors import NearestNeighbors
 
     index = NearestNeighbors(n_neighbors=1).fit(Z_train)
-    out = []
-    for Q in queries:
-        if len(Q) == 0:
-            out.append(np.zeros(0, dtype=np.int64))
-            continue
-        out.append(folds[index.kneighbors(Q, return_distance=False)[:, 0]])
-    return out
+    return [
+        index.kneighbors(Q, return_distance=False)[:, 0] if len(Q) else np.zeros(0, dtype=np.int64)
+        for Q in queries
+    ]

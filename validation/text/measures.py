@@ -17,8 +17,9 @@ import pandas as pd
 
 from equipoise.dataspec import InputError, ValidationFailed
 from equipoise.dataspec.embeddings import DIM, cosine, embed
+from equipoise.dataspec.seeding import derive_seed
 from equipoise.dataspec.text import EMBEDDING, TextSchema
-from equipoise.validation.label_filter import LabelFilter
+from equipoise.validation.label_filter import LabelFilter, cross_fitted_proba, deal_folds
 from equipoise.validation.sample_suite import run_sample_suites
 from equipoise.validation.text.features import (
     TextTable,
@@ -100,13 +101,14 @@ def text_measures(
     vec = vectorizer()
     V_train = vec.fit_transform(texts_train)
     V_hold, V_syn = vec.transform(texts_hold), vec.transform(texts_syn)
-    model = label_classifier(V_train, y_train)
-    labels = LabelFilter(model.classes_, model.predict_proba(V_syn), model.predict_proba(V_hold),
-                         y_hold, settings.min_label_proba, "texts")  # fmt: skip
+    nearest, nearest_at = most_similar(V_train, V_syn)
+    hold_nearest, hold_at = most_similar(V_train, V_hold)
+    labels = cross_fitted_labels(
+        schema, texts_train, y_train, y_hold, {"synthetic": V_syn, "holdout": V_hold}, V_train,
+        (np.where(has_source, source, nearest_at), hold_at), settings, seed,
+    )  # fmt: skip
     timings["tfidf_and_label_model"] = time.perf_counter() - t
     t = time.perf_counter()
-    nearest, _ = most_similar(V_train, V_syn)
-    hold_nearest, _ = most_similar(V_train, V_hold)
     seen = {normalised(x) for x in texts_train}
     exact = np.array([normalised(x) in seen for x in texts_syn], dtype=bool) & keep
     hold_exact = np.array([normalised(x) in seen for x in texts_hold], dtype=bool)
@@ -214,8 +216,8 @@ def embedding_measures(
     timings["embed_real"] = time.perf_counter() - t
     t = time.perf_counter()
     unit = V_syn / np.maximum(np.linalg.norm(V_syn, axis=1, keepdims=True), 1e-12)
-    nearest, _ = most_similar(E_train, unit)
-    hold_nearest, _ = most_similar(E_train, E_hold)
+    nearest, nearest_at = most_similar(E_train, unit)
+    hold_nearest, hold_at = most_similar(E_train, E_hold)
     to_holdout, _ = most_similar(E_hold, unit)
     same_class, _ = most_similar(E_train, unit, y_train, y_syn)
     hold_same_class, _ = most_similar(E_train, E_hold, y_train, y_hold)
@@ -225,9 +227,11 @@ def embedding_measures(
         meaning[has_source] = cosine(unit[has_source], E_train[source[has_source]])
     bound = settings.max_embedding_similarity
     near = (nearest >= bound) & keep
-    model = label_classifier(E_train, y_train)
-    labels = LabelFilter(model.classes_, model.predict_proba(unit), model.predict_proba(E_hold),
-                         y_hold, settings.min_label_proba, "texts")  # fmt: skip
+    labels = cross_fitted_labels(
+        schema, X_train[schema.text].tolist(), y_train, y_hold,
+        {"synthetic": unit, "holdout": E_hold}, E_train,
+        (np.where(has_source, source, nearest_at), hold_at), settings, 0,
+    )  # fmt: skip
     timings["similarity_and_label_model"] = time.perf_counter() - t
     malformed = int((~keep).sum())
     return Measures(
@@ -244,3 +248,28 @@ def embedding_measures(
         labels=labels,
         timings=timings,
     )  # fmt: skip
+
+
+def cross_fitted_labels(
+    schema: TextSchema, texts_train: list[str], y_train: np.ndarray, y_hold: np.ndarray,
+    queries: dict[str, Any], V_train: Any, anchors: tuple[np.ndarray, np.ndarray],
+    settings: TextValidationSettings, seed: int,
+) -> LabelFilter:  # fmt: skip
+    """The label filter, cross-fitted (`validation/label_filter.py`): each synthetic text
+    is scored by a classifier that never saw its source text (`__source__`, else its
+    nearest training text), each holdout text by one that never saw its nearest."""
+    keys = np.array([normalised(t) for t in texts_train], dtype=object)
+    labels = np.asarray(y_train, dtype=object)
+    folds = deal_folds(keys, labels, np.random.default_rng(derive_seed(seed, "labels")))
+    classes = list(schema.classes)
+
+    def fit_predict(rows, need):
+        model = label_classifier(V_train[rows], labels[rows])
+        return model.classes_, {
+            name: model.predict_proba(queries[name][idx]) for name, idx in need.items() if len(idx)
+        }
+
+    anchored = {name: np.maximum(a, 0) for name, a in zip(queries, anchors, strict=True)}
+    proba = cross_fitted_proba(folds, anchored, classes, fit_predict)
+    return LabelFilter(classes, proba["synthetic"], proba["holdout"], y_hold,
+                       settings.min_label_proba, "texts")  # fmt: skip
