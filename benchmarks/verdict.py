@@ -178,8 +178,19 @@ def one(name: str, seed: int, regime: str, store: Path, sets: list[str]) -> dict
         if decision["publish"] and named in scores else None,
         "none_outer": {m: v for (n, m, d), v in scores.items() if n == "none" and d is None},
         "seconds": ran["seconds"], "gate_seconds": ran["manifest"].get("timings_s", {}).get("gate"),
+        # every option: the gate's estimate (and interval) and its outer score, so that
+        # other selection rules can be scored on the same runs
+        "gate_board": [{k: r[k] for k in ("candidate", "family", "model", "value", "ci_low",
+                                          "ci_high", "scope")} | {"dose": _dose_of(r)}
+                       for r in gate["leaderboard"]],
+        "outer_board": [[*map(str, k), v] for k, v in scores.items()],
         "sentence": decision["sentence"][:400],
     }  # fmt: skip
+
+
+def _dose_of(record: dict) -> list | None:
+    dose = record.get("dose")
+    return None if not dose else [dose["amount"], dose["weight"]]
 
 
 def summary(path: Path) -> str:

@@ -178,7 +178,6 @@ def balance(job: JobConfig) -> str:
         arena = Arena(
             mod.name, data.schema, (data.X_train, data.y_train), (data.X_holdout, data.y_holdout),
             job.gate, derive_seed(job.seed, "gate"),  # type: ignore[attr-defined]
-            competing=tuple(c.generator.kind for c in usable),
             synthesize=_synthesizer(data), scored_only=_rare_classes(job, data.schema),
         )  # fmt: skip
         refits = {c.name: refitter(c, job, mod, data.schema) for c in usable}

@@ -101,8 +101,6 @@ class Arena:
     holdout: Pair
     settings: GateSettings
     seed: int
-    #: generator kinds already competing (a baseline made by one of them is skipped)
-    competing: tuple[str, ...] = ()
     #: the pipeline's hook for baselines that need generated rows (images: augment)
     synthesize: Synthesize | None = None
     #: classes whose holdout rows are scored but never trained on when the gate
