@@ -8,7 +8,7 @@ export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo demo-image demo-series demo-text test test-all lint format install clean bench
+.PHONY: demo demo-image demo-series demo-text test test-all lint format install clean bench debian-extras
 
 install: $(STAMP)
 
@@ -57,12 +57,25 @@ demo-text: $(STAMP)
 # further instances of a kind it already runs (see pyproject.toml's markers). Every fit
 # is pinned to one thread, so two pytest-xdist workers (one per CI core; a test file
 # stays on one worker, each with its own Prefect test server) use both cores.
-test: $(STAMP)
+# Optional Debian packages of the text generators (WordNet for EDA's `lexicon: wordnet`,
+# Apertium for back_translation): installed when missing and this machine can (root with
+# apt-get, as on CI), so that their tests run; otherwise a note, and those tests skip.
+DEBIAN_EXTRAS := wordnet-base wordnet-sense-index apertium-eng-spa
+debian-extras:
+	@missing=$$(for p in $(DEBIAN_EXTRAS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian packages:" $$missing; \
+	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing) >/dev/null \
+	    || echo "note: could not install" $$missing "- their tests skip"; \
+	else echo "note: Debian packages" $$missing "are missing (apt-get install them as root); their tests skip"; fi
+
+test: $(STAMP) debian-extras
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
-test-all: $(STAMP)
+test-all: $(STAMP) debian-extras
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q -n 2 --dist loadfile -m "extended or not extended"

@@ -197,12 +197,17 @@ def test_dba_series_counts_and_sources(italy):
     assert np.isfinite(res.X).all() and (y[res.source] == "2").all()
 
 
-@pytest.mark.skipif(tslearn_available(), reason="tslearn is installed")
-def test_dba_variant_names_the_extra_when_tslearn_is_missing(italy):
+def test_dba_variant_names_the_extra_when_tslearn_is_missing(italy, monkeypatch):
+    import sys
+
     from equipoise.dataspec import InputError
     from equipoise.dataspec.series import infer_series_schema
     from equipoise.generators.series import SeriesSmote
 
+    for name in [m for m in sys.modules if m == "tslearn" or m.startswith("tslearn.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "tslearn", None)  # `import tslearn` now fails
+    assert not tslearn_available()
     X, y = _imbalanced(italy)
     with pytest.raises(InputError, match=r"pip install 'equipoise\[series-dba\]'"):
         SeriesSmote(infer_series_schema(X, y), variant="dba")
