@@ -188,3 +188,18 @@ def test_a_fold_refit_is_validated_by_the_checks_that_keep_or_drop_rows(small_mi
     assert light.timings["schema"] == 0 and full.timings["schema"] > 0
     assert light.utility == {} and full.utility
     assert light.classes["Yes"]["rows"]["removed_by_leakage"] == 10
+
+
+def test_a_synthetic_candidate_left_out_does_not_take_the_baseline_of_its_name(small_minority):
+    # the smote generator failing its refit on a fold used to drop the SMOTE baseline too
+    def failing(train, test, seed):
+        raise ValueError("smote: validation failed on this fold")
+
+    arena = _arena(small_minority, baselines=("none", "smote"))
+    board = run_gate(arena, {"smote": SyntheticSet(arena.train, arena.train)},
+                     refit={"smote": failing})  # fmt: skip
+    assert {(r.candidate.name, r.candidate.family) for r in board.rows} == {
+        ("none", "baseline"),
+        ("smote", "baseline"),
+    }
+    assert board.method["not_refitted"]["smote"].startswith("could not be refitted on fold 1")

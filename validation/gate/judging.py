@@ -308,8 +308,8 @@ def _board(arena: Arena, done: list[Done], rows, method: dict, left_out: dict) -
     pooled, incomplete = [], set()
     for key, values in proba.items():
         first = runs[key][0]
-        if first.name in left_out:
-            continue
+        if first.family == "synthetic" and first.name in left_out:  # a baseline may share
+            continue  # its name (smote): only the synthetic candidate left
         scope_rows = scopes.get(first.scope, np.arange(n))
         if np.isnan(values[:, scope_rows]).any():
             incomplete.add((first.name, first.model))
@@ -317,7 +317,7 @@ def _board(arena: Arena, done: list[Done], rows, method: dict, left_out: dict) -
         pooled.append(_pooled(runs[key], values, scope_rows, folds, repeats))
     once: dict[tuple, dict] = {}
     for s in skipped:  # the first error of each candidate x model
-        once.setdefault((s["candidate"], s["model"]), s)
+        once.setdefault((s["candidate"], s["family"], s["model"]), s)
     board_skipped = list(once.values())
     board_skipped += [
         {"candidate": name, "family": "synthetic", "model": "all", "error": why}
