@@ -111,7 +111,7 @@ def run(
         )
         started = time.perf_counter()
         try:
-            manifest_path = Path(balance(config)) / "manifest.json"
+            manifest_path = Path(balance(config)["path"]) / "manifest.json"
             manifest = json.loads(manifest_path.read_text())
             record = {
                 "dataset": name,

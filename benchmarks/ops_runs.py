@@ -49,7 +49,7 @@ def _job(store: Path, generators: list[dict], runner: dict):
 
 def _run(config) -> tuple[float, Path, float]:
     started = time.perf_counter()
-    path = Path(with_runner(balance, config.runner)(config))
+    path = Path(with_runner(balance, config.runner)(config)["path"])
     wall = time.perf_counter() - started
     fit = json.loads((path / "manifest.json").read_text())["timings_s"].get("fit", float("nan"))
     return wall, path, fit

@@ -90,7 +90,7 @@ def main() -> None:
             for seed in args.seeds:
                 job = _job(name, sources[name], Path(tmp) / "store", seed)
                 started = time.perf_counter()
-                path = Path(with_runner(balance, job.runner)(job))
+                path = Path(with_runner(balance, job.runner)(job)["path"])
                 wall = time.perf_counter() - started
                 m = json.loads((path / "manifest.json").read_text())
                 board = m["gate"]["leaderboard"]

@@ -90,7 +90,6 @@ class Captured:
 def run_equipoise(inner, label: str, seed: int, regime: str, store: Path, work: Path,
                   sets: list[str]) -> dict:  # fmt: skip
     """The real flow on the inner rows; its verdict (gate.json / manifest.json)."""
-    from equipoise.dataspec import GateRefused
     from equipoise.flows.balance import balance
     from equipoise.pipeline.config import load_job
 
@@ -103,11 +102,12 @@ def run_equipoise(inner, label: str, seed: int, regime: str, store: Path, work: 
               "output": {"store": str(store), "runs": str(work / "runs")}},
     )  # fmt: skip
     started = time.perf_counter()
-    try:
-        manifest = json.loads((Path(balance(job)) / "manifest.json").read_text())
+    result = balance(job)
+    if result["outcome"] == "published":
+        manifest = json.loads((Path(result["path"]) / "manifest.json").read_text())
         exit_code = 0
-    except GateRefused as refused:
-        manifest = json.loads((Path(refused.report) / "gate.json").read_text())
+    else:
+        manifest = json.loads((Path(result["report"]) / "gate.json").read_text())
         exit_code = 3
     return {"manifest": manifest, "exit": exit_code,
             "seconds": round(time.perf_counter() - started, 1)}  # fmt: skip

@@ -45,12 +45,17 @@ def run(config: Path | None = None, **options: Any) -> None:
 
     from equipoise.dataspec import EquipoiseError, Interrupted
     from equipoise.flows import stopping
+    from equipoise.flows.balance import refusal_error
 
     err = Console(stderr=True)
     try:
         with stopping.stop_on_signals():
             job = _job_config(config, options)
-            path = _run_flow(job, err)
+            result = _run_flow(job, err)
+            refused = refusal_error(result)
+            if refused is not None:
+                raise refused  # exit 3; the flow run itself Completed
+            path = result["path"]
     except Interrupted as stop:  # SIGINT / SIGTERM: exit 130 / 143 within seconds
         err.print(f"[bold red]error:[/] {stop.message}", highlight=False, soft_wrap=True)
         stopping.shut_down(stop.exit_code)
@@ -290,7 +295,7 @@ def _minutes(value: str) -> float:
     return minutes
 
 
-def _run_flow(job, console) -> str:
+def _run_flow(job, console) -> dict[str, Any]:
     from equipoise.flows.deploy import run_job
     from equipoise.flows.logs import short_errors_in_prefect_logs
     from equipoise.flows.progress import rich_progress

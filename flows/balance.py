@@ -15,6 +15,7 @@ import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed, State
 
 from equipoise.dataspec import GateRefused, GenerationError, ValidationFailed
 from equipoise.dataspec.seeding import derive_seed
@@ -123,14 +124,24 @@ def _hand_off(specs: list, version: Path) -> list:
 handoff_task = _task(_hand_off, "hand-off")
 
 
+def _hand_off_refusal(specs: list, folder: Path) -> list:
+    return handoff.record_refusal_all(specs, folder)
+
+
+handoff_refusal_task = _task(_hand_off_refusal, "hand-off-refusal")
+
+
 @flow(name="balance", flow_run_name="{job.MODALITY}-{job.dataset_name}", log_prints=False)
-def balance(job: JobConfig) -> str:
+def balance(job: JobConfig) -> dict[str, Any]:
     """Load, split, fit, sample, validate, gate, merge and publish one dataset of any
-    modality; returns the published version's folder. Raises InputError (exit 2),
-    GateRefused (exit 3: also when no candidate passed validation, since the gate still
-    names the best real-data strategy), ValidationFailed (exit 4: that case in gate.mode
-    report) or GenerationError (exit 4); nothing is
-    published unless it returns."""
+    modality. Every verdict is a result, and the flow run Completed: {"outcome":
+    "published", "path": the version's folder, "version", "sentence"} or {"outcome":
+    "refused", "report": the run folder with report.html, gate.json and recipe.py,
+    "sentence", "message"} (also when no candidate passed validation: the gate still
+    names the best real-data strategy; `refusal_error` turns it into GateRefused, exit 3).
+    Raises InputError (exit 2), ValidationFailed (exit 4: no candidate passed, in
+    gate.mode report) or GenerationError (exit 4); nothing is published unless the
+    outcome says so."""
     stopping.take_signals()  # SIGINT / SIGTERM stop the fits at their next epoch
     logger = get_run_logger()
     mod = modality(job.MODALITY)
@@ -201,7 +212,8 @@ def balance(job: JobConfig) -> str:
             )
         if not decision.publish and job.gate.mode == "enforce":  # type: ignore[attr-defined]
             folder = _refusal_report(job, mod, data, best, candidates, board, decision, timings)
-            raise GateRefused(f"the gate refused: {decision.sentence} (report: {folder})", folder)
+            versions.discard(staging)
+            return _refused(job, folder, board, decision)
         winner = next(c for c in usable if c.name == (decision.winner or best.name))
         if decision.publish:  # the share the gate judged; report mode's refused set: all rows
             winner.apply_dose(decision.recommendation and decision.recommendation["dose"])
@@ -228,7 +240,42 @@ def balance(job: JobConfig) -> str:
         published.version,
         published.path,
     )
-    return str(published.path)
+    return {
+        "outcome": "published",
+        "path": str(published.path),
+        "version": published.version,
+        "created": published.created,
+        "sentence": decision.sentence,
+    }
+
+
+def _refused(job: JobConfig, folder: Path, board, decision) -> State:
+    """A refusal as the flow's result, recorded where teams look: the leaderboard and the
+    verdict as Prefect artifacts, and the MLflow hand-off when one is configured. The flow
+    run ends Completed (state name "Refused", the sentence as its message): a refusal is
+    the gate working, not the flow failing; the CLI still exits 3."""
+    logger = get_run_logger()
+    message = f"the gate refused: {decision.sentence} (report: {folder})"
+    logger.info(message)
+    _leaderboard_artifact(job, board)
+    create_markdown_artifact(
+        f"# {versions.safe_name(job.dataset_name)} · refused: nothing published\n\n"
+        f"**Gate:** {decision.sentence}\n\n- report: `{folder}`",
+        key="summary",
+        description="equipoise run",
+    )
+    for result in handoff_refusal_task(job.handoff, folder):
+        logger.info("recorded the refusal in %s: %s", result.to, result.ref)
+    result = {"outcome": "refused", "report": str(folder), "sentence": decision.sentence,
+              "message": message}  # fmt: skip
+    return Completed(name="Refused", message=message[:2000], data=result)
+
+
+def refusal_error(result: dict[str, Any]) -> GateRefused | None:
+    """The GateRefused (exit 3) that a refused result stands for, None when published."""
+    if result["outcome"] != "refused":
+        return None
+    return GateRefused(result["message"], Path(result["report"]))
 
 
 def _candidate(
@@ -364,6 +411,15 @@ def _write_recipe(folder: Path, board: Any, decision: Any, dataset: str) -> str 
     return recipe.FILE
 
 
+def _leaderboard_artifact(job: JobConfig, board) -> None:
+    keys = ("rank", "candidate", "family", "model", "value", "ci_low", "ci_high", "judged")
+    create_table_artifact(
+        [{k: r[k] for k in keys} for r in board.to_records()],
+        key="gate-leaderboard",
+        description=f"Gate leaderboard ({job.gate.primary})",  # type: ignore[attr-defined]
+    )
+
+
 def _flow_run_id() -> str | None:
     from prefect.runtime import flow_run
 
@@ -379,17 +435,7 @@ def _artifacts(job, mod: Modality, published, winner: Candidate, board, decision
         for c, n in counted["input"].items()
     ]  # fmt: skip
     create_table_artifact(rows, key="class-counts", description="Class counts before and after")
-    create_table_artifact(
-        [
-            {
-                k: r[k]
-                for k in ("rank", "candidate", "family", "model", "value", "ci_low", "ci_high")
-            }
-            for r in board.to_records()
-        ],
-        key="gate-leaderboard",
-        description=f"Gate leaderboard ({job.gate.primary} on the real holdout)",  # type: ignore[attr-defined]
-    )
+    _leaderboard_artifact(job, board)
     n = manifest["rows"]
     lines = [
         f"# {versions.safe_name(job.dataset_name)} · version `{published.version}` ({mod.name})",

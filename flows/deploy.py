@@ -19,7 +19,7 @@ import yaml
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
-from equipoise.dataspec import GateRefused, InputError
+from equipoise.dataspec import InputError
 from equipoise.pipeline.config import JobConfig, load_job
 
 ENTRY_FLOW = "equipoise"
@@ -34,26 +34,20 @@ def equipoise_job(config: str, overrides: list[str] | None = None) -> dict[str, 
     {"outcome": "published", "path": ...} or {"outcome": "refused", "decision": ...}.
     """
     job = load_job(Path(config), overrides=list(overrides or []))
-    try:
-        path = run_job(job)
-    except GateRefused as error:
-        create_markdown_artifact(
-            f"# gate refused: nothing published\n\n{error.message}\n\nconfig: `{config}`",
-            key="gate-decision",
-            description="equipoise gate decision",
-        )
-        return {"outcome": "refused", "decision": error.message}
+    result = run_job(job)
+    what = result.get("message") or f"`{result['path']}`"
     create_markdown_artifact(
-        f"# published\n\n`{path}`\n\nconfig: `{config}`",
+        f"# {result['outcome']}\n\n{what}\n\nconfig: `{config}`",
         key="gate-decision",
         description="equipoise gate decision",
     )
-    return {"outcome": "published", "path": path}
+    return result
 
 
-def run_job(job: JobConfig) -> str:
+def run_job(job: JobConfig) -> dict[str, Any]:
     """Run a job of any modality through the one flow, on the task runner its `runner:`
-    names, tagged with its modality; returns the published version's folder."""
+    names, tagged with its modality; returns the flow's result (published or refused:
+    `flows.balance.balance`)."""
     from prefect import tags
 
     from equipoise.flows.balance import balance

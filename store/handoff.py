@@ -143,25 +143,17 @@ class MlflowPublisher:
         version = version.resolve()
         manifest = read_manifest(version)
         vid, name = manifest["version"], manifest["name"]
-        if self.tracking_uri:
-            mlflow.set_tracking_uri(self.tracking_uri)
-        if mlflow.get_experiment_by_name(self.experiment) is None:
-            mlflow.create_experiment(self.experiment, artifact_location=self.artifact_location)
-        experiment = mlflow.set_experiment(self.experiment)
-        found = mlflow.search_runs(
-            [experiment.experiment_id],
-            filter_string=f"tags.`equipoise.version` = '{vid}'",
-            output_format="list",
-        )
+        found = self._recorded(mlflow, "equipoise.version", vid)
         if found:
-            return HandOff(self.to, found[0].info.run_id, created=False)
+            return found
         from equipoise.pipeline.modalities import modality_of_manifest
 
         frame, target = modality_of_manifest(manifest).read_version(version, manifest)
         dataset = mlflow.data.from_pandas(
             frame, source=str(version), targets=target, name=name, digest=vid,
         )  # fmt: skip
-        tags = {"equipoise.version": vid, "equipoise.name": name, "equipoise.path": str(version)}
+        tags = {"equipoise.version": vid, "equipoise.name": name, "equipoise.path": str(version),
+                "equipoise.outcome": "published"}  # fmt: skip
         with mlflow.start_run(run_name=f"{name}-{vid}", tags=tags) as run:
             mlflow.log_input(dataset, context="training", tags={"equipoise.version": vid})
             mlflow.log_params(
@@ -170,6 +162,71 @@ class MlflowPublisher:
             for artifact in ("manifest.json", "report.html"):
                 mlflow.log_artifact(str(version / artifact))
         return HandOff(self.to, run.info.run_id, created=True)
+
+    def record_refusal(self, folder: Path) -> HandOff:
+        """A refused run as an MLflow run of its own: every leaderboard entry's score and
+        interval as metrics, the decision and the recommendation as tags and params,
+        gate.json, report.html and recipe.py as artifacts; tagged by dataset and outcome.
+        Idempotent: a run folder already recorded is found by its tag."""
+        import mlflow
+
+        folder = Path(folder).resolve()
+        manifest = json.loads((folder / "gate.json").read_text())
+        gate, name = manifest["gate"], manifest["name"]
+        found = self._recorded(mlflow, "equipoise.run_folder", str(folder))
+        if found:
+            return found
+        decision = gate["decision"]
+        advice = decision.get("recommendation") or {}
+        tags = {
+            "equipoise.name": name,
+            "equipoise.outcome": "refused",
+            "equipoise.run_folder": str(folder),
+            "equipoise.decision": decision["sentence"][:5000],
+            "equipoise.recommendation": str(advice.get("estimator", ""))[:5000],
+        }
+        params = {
+            "seed": manifest["seed"],
+            "method": gate["method"].get("method"),
+            "primary": decision["primary"],
+            "recommended": f"{advice.get('words')} ({advice.get('model')})",
+        }
+        with mlflow.start_run(run_name=f"{name}-refused", tags=tags) as run:
+            mlflow.log_params(params)
+            metrics = {}
+            for r in gate["leaderboard"]:
+                key = _metric_key(f"{r['family']}.{r['candidate']}.{r['model']}")
+                metrics |= {f"{key}.value": r["value"], f"{key}.ci_low": r["ci_low"],
+                            f"{key}.ci_high": r["ci_high"]}  # fmt: skip
+            for k in ("uplift", "ci_low", "ci_high", "baseline_value", "winner_value"):
+                if decision.get(k) is not None:
+                    metrics[f"decision.{k}"] = decision[k]
+            mlflow.log_metrics({k: float(v) for k, v in metrics.items() if v == v})
+            for artifact in ("gate.json", "report.html", "recipe.py"):
+                if (folder / artifact).is_file():
+                    mlflow.log_artifact(str(folder / artifact))
+        return HandOff(self.to, run.info.run_id, created=True)
+
+    def _recorded(self, mlflow: Any, tag: str, value: str) -> HandOff | None:
+        """The run already recorded with this tag (hand-offs are idempotent), or None."""
+        experiment = self._experiment(mlflow)
+        found = mlflow.search_runs(
+            [experiment.experiment_id], filter_string=f"tags.`{tag}` = '{value}'",
+            output_format="list",
+        )  # fmt: skip
+        return HandOff(self.to, found[0].info.run_id, created=False) if found else None
+
+    def _experiment(self, mlflow: Any) -> Any:
+        if self.tracking_uri:
+            mlflow.set_tracking_uri(self.tracking_uri)
+        if mlflow.get_experiment_by_name(self.experiment) is None:
+            mlflow.create_experiment(self.experiment, artifact_location=self.artifact_location)
+        return mlflow.set_experiment(self.experiment)
+
+
+def _metric_key(text: str) -> str:
+    """An MLflow metric name: letters, digits and _ - . / only."""
+    return "".join(c if c.isalnum() or c in "_-./" else "_" for c in text)
 
 
 # --------------------------------------------------------------------------- config
@@ -207,3 +264,13 @@ def hand_off_all(specs: Sequence[Handoff], version: Path) -> list[HandOff]:
     for spec in specs:
         results.append(publisher(spec).hand_off(Path(version)))
     return results
+
+
+def record_refusal_all(specs: Sequence[Handoff], folder: Path) -> list[HandOff]:
+    """The hand-offs that record refusals (MLflow: one run per verdict; DVC versions
+    data, and a refusal publishes none), after the refusal's run folder is written."""
+    return [
+        publisher(spec).record_refusal(Path(folder))
+        for spec in specs
+        if isinstance(spec, MlflowHandoff)
+    ]

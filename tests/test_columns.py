@@ -270,7 +270,7 @@ def _run(tmp_path: Path, frame: pd.DataFrame, name: str, *overrides: str) -> Pat
         "gate.baselines=[none]",
         "gate.bootstrap=200",
     ]
-    return Path(balance(load_job(base=base, overrides=[*gate, *overrides])))
+    return Path(balance(load_job(base=base, overrides=[*gate, *overrides]))["path"])
 
 
 @pytest.mark.usefixtures("prefect_server")

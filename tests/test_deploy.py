@@ -19,7 +19,6 @@ import httpx
 import pytest
 import yaml
 
-from equipoise.dataspec.errors import GateRefused
 from equipoise.flows import deploy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -224,7 +223,8 @@ def test_a_gate_refusal_is_a_completed_run_with_its_decision(server, tmp_path, m
 
     @flow(name="balance")
     def refusing(job):
-        raise GateRefused("the gate refused: smote does not beat class weights on the holdout")
+        message = "the gate refused: smote does not beat class weights on the holdout"
+        return {"outcome": "refused", "report": str(tmp_path), "message": message}
 
     monkeypatch.setattr(balance, "balance", refusing)
     config = tmp_path / "job.yaml"

@@ -40,7 +40,7 @@ def _config(tmp_path, frame, label, *overrides):
 def _run(config):
     from equipoise.flows.balance import balance
 
-    return Path(balance(config))
+    return Path(balance(config)["path"])
 
 
 def test_flow_publishes_a_balanced_complete_version(tmp_path, attrition):

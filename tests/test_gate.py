@@ -312,9 +312,12 @@ def test_augmentation_that_clearly_helps_is_published(tmp_path, attrition_full):
 @pytest.mark.usefixtures("prefect_server")
 def test_augmentation_that_clearly_hurts_is_refused(tmp_path, attrition, monkeypatch, refusal):
     monkeypatch.setitem(registry.REGISTRY, "label_flip", LabelFlip)
+    mlflow_uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    handoff = json.dumps([{"to": "mlflow", "tracking_uri": mlflow_uri, "experiment": "weekly",
+                           "artifact_location": str(tmp_path / "artifacts")}])  # fmt: skip
     result = _run(tmp_path, attrition, "Attrition", "generator.kind=label_flip",
                   "gate.models=[logreg]", "gate.baselines=[none,class_weight]",
-                  *LET_IT_THROUGH)  # fmt: skip
+                  f"handoff={handoff}", *LET_IT_THROUGH)  # fmt: skip
     assert result.exit_code == 3, result.output
     error, folder, gate = refusal(result)
     assert "the gate refused" in error and "nothing published" in error
@@ -331,6 +334,32 @@ def test_augmentation_that_clearly_hurts_is_refused(tmp_path, attrition, monkeyp
     assert gate["published_by"] is None
     assert (folder / "report.html").is_file()
     assert "label_flip" in result.stderr  # the leaderboard is shown before the error
+    # exit 3 for the CLI, but the flow run itself Completed, its result says refused
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(UUID(folder.name)).state
+    assert state.is_completed() and state.name == "Refused", state
+    assert state.message.startswith("the gate refused: ") and "nothing published" in state.message
+    # the refusal reached the MLflow hand-off: one run, tagged, with every entry's interval
+    import mlflow
+
+    mlflow.set_tracking_uri(mlflow_uri)
+    (run,) = mlflow.search_runs(
+        [mlflow.get_experiment_by_name("weekly").experiment_id], output_format="list"
+    )
+    assert run.data.tags["equipoise.outcome"] == "refused"
+    assert run.data.tags["equipoise.name"] == "table"
+    assert run.data.tags["equipoise.decision"] == gate["decision"]["sentence"]
+    assert run.data.metrics["decision.uplift"] == pytest.approx(gate["decision"]["uplift"])
+    for r in gate["leaderboard"]:
+        key = f"{r['family']}.{r['candidate']}.{r['model']}"
+        assert run.data.metrics[f"{key}.value"] == pytest.approx(r["value"])
+        assert run.data.metrics[f"{key}.ci_low"] <= run.data.metrics[f"{key}.ci_high"]
+    artifacts = {p.name for p in (tmp_path / "artifacts" / run.info.run_id / "artifacts").iterdir()}
+    assert artifacts == {"gate.json", "report.html", "recipe.py"}
 
 
 @pytest.mark.usefixtures("prefect_server")

@@ -68,7 +68,7 @@ def handed_off(tmp_path_factory, prefect_server, attrition_narrow):
             "handoff": handoff,
         }
     )
-    version = Path(balance(config))
+    version = Path(balance(config)["path"])
     return root, repo, version
 
 
@@ -88,7 +88,7 @@ def image_handed_off(tmp_path_factory, prefect_server):
             "handoff": _handoffs(root),
         }
     )
-    return root, repo, Path(balance(config))
+    return root, repo, Path(balance(config)["path"])
 
 
 def _dataset_inputs(uri: str, experiment: str):

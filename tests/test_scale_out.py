@@ -29,7 +29,7 @@ def _run(tmp_path: Path, frame, store: str, runner: dict) -> Path:
             "runner": runner,
         }
     )
-    return Path(with_runner(balance, config.runner)(config))
+    return Path(with_runner(balance, config.runner)(config)["path"])
 
 
 def test_dask_cluster_gives_the_sequential_result(tmp_path, attrition_narrow):

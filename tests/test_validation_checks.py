@@ -220,7 +220,10 @@ def test_report_is_json_and_summary_rows_are_a_table(smote_report):
         "leakage.near_copies",
         "leakage.dcr_share",
     }
-    assert all(set(r) == {"check", "class", "value", "threshold", "op", "passed"} for r in rows)
+    assert all(
+        set(r) == {"check", "class", "value", "threshold", "op", "passed", "status"} for r in rows
+    )
+    assert all(r["status"] in {"pass", "fail", "reported", "not measured"} for r in rows)
     top = data["classes"]["Yes"]["fidelity"]["detection_top_features"]
     assert all(
         t["column"] in smote_report.to_dict()["classes"]["Yes"]["fidelity"]["worst_columns"][0]

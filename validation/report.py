@@ -51,7 +51,9 @@ class ValidationReport:
         class): they do not fail the run, and the report, the manifest and the log say so."""
         return [
             f"{c.check}: class {c.label!r}: not measured, so its threshold "
-            f"{c.op} {c.threshold} (validation.{c.setting}) was not applied"
+            f"{c.op} {c.threshold}"
+            + (f" (validation.{c.setting})" if c.setting else "")
+            + " was not applied"
             for c in self.checks
             if c.not_measured
         ]
