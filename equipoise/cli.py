@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from equipoise.api import quiet_environment
 
 app = typer.Typer(
     help="Balance an imbalanced dataset with validated synthetic rows and publish it.",
@@ -27,20 +28,9 @@ app = typer.Typer(
 )
 
 
-def _quiet_environment() -> None:
-    """Offline defaults: no telemetry from Prefect or Great Expectations."""
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    # The temporary server needs more than Prefect's 20 s on a busy 2-core machine.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    # MiniRocket (series gate) compiles with numba: keep the compiled code between runs.
-    os.environ.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "equipoise" / "numba"))
-
-
 def run(config: Path | None = None, **options: Any) -> None:
     """Run the balancing flow and publish a dataset version."""
-    _quiet_environment()
+    quiet_environment()
     from rich.console import Console
 
     from equipoise.dataspec import EquipoiseError, Interrupted
@@ -158,7 +148,7 @@ def deploy(
 ) -> None:
     """Register prefect.yaml's deployments (with their schedules) on the Prefect server
     at PREFECT_API_URL; a process worker (`prefect worker start --pool POOL`) runs them."""
-    _quiet_environment()
+    quiet_environment()
     from equipoise.flows import deploy as deployment
 
     with _one_line_errors():
@@ -179,7 +169,7 @@ def serve(
     limit: Annotated[int | None, typer.Option(help="most flow runs at once")] = None,
 ) -> None:
     """Serve deployments from this process (no work pool) until interrupted."""
-    _quiet_environment()
+    quiet_environment()
     from equipoise.flows import deploy as deployment
 
     with _one_line_errors():
@@ -204,7 +194,7 @@ def publish(
     ] = None,
 ) -> None:
     """Hand an existing version off to DVC or MLflow; prints the tag or run id."""
-    _quiet_environment()
+    quiet_environment()
     from equipoise.pipeline.config import DvcHandoff, MlflowHandoff
     from equipoise.store import handoff
 
@@ -239,8 +229,8 @@ def _one_line_errors() -> Iterator[None]:
 
 def _job_config(config: Path | None, options: dict[str, Any]):
     """The job from a config file or from the modality options given (never both)."""
+    from equipoise.api import job_config
     from equipoise.dataspec import InputError
-    from equipoise.pipeline.config import load_job
     from equipoise.pipeline.modalities import MODALITIES, modality_of_cli
 
     flags = {o.flag for m in MODALITIES.values() for o in m.cli_options}
@@ -254,18 +244,15 @@ def _job_config(config: Path | None, options: dict[str, Any]):
         mod is not None and given - {o.flag for o in mod.cli_options}
     ):
         raise InputError(f"pass one of a CONFIG file, {usage}, not both")
-    extra = []
-    if options.get("generator") is not None:  # first: --set generator.params.x=1 refines it
-        extra.append(f"generator={{kind: {options['generator']}}}")  # replaces a list too
-    extra += list(options.get("set_") or [])
-    if options.get("budget") is not None:
-        extra.append(f"budget={_minutes(options['budget'])}")
-    if options.get("seed") is not None:
-        extra.append(f"seed={options['seed']}")
-    if options.get("out") is not None:
-        extra.append(f"output.store={options['out']}")
+    shared = {
+        "generator": options.get("generator"),
+        "overrides": list(options.get("set_") or []),
+        "budget": _minutes(options["budget"]) if options.get("budget") is not None else None,
+        "seed": options.get("seed"),
+        "store": options.get("out"),
+    }
     if config is not None:
-        return load_job(config, overrides=extra)
+        return job_config({}, config=config, **shared)
     missing = [o.flag for o in mod.cli_options if o.required and o.flag not in given] if mod else []
     if mod is None or missing:
         raise InputError(f"pass a CONFIG file, or {usage}")
@@ -274,7 +261,7 @@ def _job_config(config: Path | None, options: dict[str, Any]):
         if options.get(opt.flag) is not None:
             section, key = opt.key.split(".", 1)
             base.setdefault(section, {})[key] = options[opt.flag]
-    return load_job(base=base, overrides=extra)
+    return job_config(base, **shared)
 
 
 def _minutes(value: str) -> float:
@@ -296,20 +283,9 @@ def _minutes(value: str) -> float:
 
 
 def _run_flow(job, console) -> dict[str, Any]:
-    from equipoise.flows.deploy import run_job
-    from equipoise.flows.logs import short_errors_in_prefect_logs
-    from equipoise.flows.progress import rich_progress
-    from equipoise.pipeline import preload
-    from equipoise.pipeline.modalities import modality
-    from equipoise.store.handoff import check as check_handoffs
-    from equipoise.store.versions import check_outputs
+    from equipoise.api import run_checked
 
-    # Bad input answers before the Prefect server starts, in one line.
-    check_outputs(job.output)
-    check_handoffs(job.handoff, Path(job.output.store))
-    preload.preload(modality(job.MODALITY), job)
-    with short_errors_in_prefect_logs(), rich_progress(console):
-        return run_job(job)
+    return run_checked(job, console)
 
 
 def _print_refused_leaderboard(error, console) -> None:

@@ -44,11 +44,16 @@ class InputSection(Section):
 
     @classmethod
     def is_bundled(cls, source: str) -> bool:
-        return source.split(":", 1)[0] in cls.BUNDLED or source in cls.BUNDLED
+        """A bundled dataset or data held in memory (`memory:`, from `equipoise.balance`):
+        not a path."""
+        scheme = source.split(":", 1)[0]
+        return scheme in cls.BUNDLED or source in cls.BUNDLED or scheme == "memory"
 
     def default_name(self) -> str:
         """The dataset name when `output.name` is not set: from the source."""
         source = self.source
+        if source.startswith("memory:"):
+            return "dataframe"
         bundled = ":" in source and self.is_bundled(source)
         stem = source.split(":", 1)[1] if bundled else Path(source).stem
         return stem.replace("/", "-")

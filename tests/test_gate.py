@@ -8,16 +8,16 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from imblearn.metrics import geometric_mean_score
+from planted import LET_IT_THROUGH as LET_THROUGH
+from planted import LabelFlip
 from sklearn import metrics as skm
 from typer.testing import CliRunner
 
 from equipoise.cli import app
 from equipoise.dataspec import InputError, infer_schema
 from equipoise.generators import registry
-from equipoise.generators.tables.base import TableGenerator
 from equipoise.validation.gate import (
     Arena,
     CandidateScores,
@@ -253,29 +253,8 @@ def test_tournament_on_several_classes_skips_only_the_threshold(hpc):
 # --------------------------------------------------------------------------- whole runs
 
 
-class LabelFlip(TableGenerator):
-    """Passes majority-class rows off as the minority class: training on them hurts."""
-
-    kind = "label_flip"
-
-    def _fit(self, X, y, *, seed, progress):
-        self.X_, self.y_ = X, y
-        self.majority_ = y.value_counts().index[0]
-
-    def _sample(self, counts, *, seed):
-        rng = np.random.default_rng(seed)
-        pool = np.flatnonzero((self.y_ == self.majority_).to_numpy())
-        n = sum(counts.values())
-        X = self.X_.iloc[rng.choice(pool, size=n, replace=True)].reset_index(drop=True)
-        return X, pd.Series(np.repeat(list(counts), list(counts.values())))
-
-
 #: validation would catch the flipped rows (copies, column shapes): let them reach the gate
-LET_IT_THROUGH = (
-    "validation.min_column_shapes=0",
-    "validation.min_column_pair_trends=0",
-    "validation.allow_exact_copies=true",
-)
+LET_IT_THROUGH = tuple(f"validation.{k}={str(v).lower()}" for k, v in LET_THROUGH.items())
 
 
 def _run(tmp_path, frame, label, *sets):

@@ -4,6 +4,7 @@ the rare rule on the training split only."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,13 @@ def read_series(config: SeriesConfig) -> RawSeries:
     source = config.source
     if source.startswith("sktime:"):
         return _bundled(source.split(":", 1)[1], config)
+    if source.startswith("memory:"):  # arrays or a long table from equipoise.balance
+        from equipoise.pipeline import memory
+
+        held = memory.take(source)
+        if isinstance(held, pd.DataFrame):
+            return _long(Path(source), config)
+        return _arrays(held, source, config)
     path = Path(source)
     if not path.exists():
         raise InputError(
@@ -81,11 +89,17 @@ def _bundled(name: str, config: SeriesConfig) -> RawSeries:
 def _npz(path: Path, config: SeriesConfig) -> RawSeries:
     try:
         with np.load(path, allow_pickle=False) as data:
-            arrays = {k.lower(): data[k] for k in data.files}
+            arrays = {k: data[k] for k in data.files}
     except (OSError, ValueError) as err:
         raise InputError(
             f"{path} is not a readable .npz ({err}); write it with numpy.savez"
         ) from None
+    return _arrays(arrays, path, config)
+
+
+def _arrays(arrays: Mapping[str, Any], path: Path | str, config: SeriesConfig) -> RawSeries:
+    """Series from arrays X (n, T) or (n, C, T) and y (an .npz, or held in memory)."""
+    arrays = {str(k).lower(): v for k, v in arrays.items()}
     if "x" not in arrays or "y" not in arrays:
         raise InputError(f"{path} lacks arrays X and y (it has {sorted(arrays)}); save both")
     X, y = np.asarray(arrays["x"]), np.asarray(arrays["y"])

@@ -61,6 +61,8 @@ def read_source(source: str, *, labels: Sequence[str] = ()) -> pd.DataFrame:
         frame = read_keel(rest)
     elif scheme == "sklearn" and rest:
         frame = _read_sklearn(rest)
+    elif scheme == "memory" and rest:
+        frame = _held_frame(source)
     else:
         frame = _read_file(Path(source), labels)
     frame.columns = [str(c) for c in frame.columns]
@@ -70,6 +72,16 @@ def read_source(source: str, *, labels: Sequence[str] = ()) -> pd.DataFrame:
     if frame.empty or frame.shape[1] == 0:
         raise InputError(f"{source} has no rows; pass a table with data")
     return frame
+
+
+def _held_frame(source: str) -> pd.DataFrame:
+    """A caller's DataFrame (`equipoise.balance`), copied, its index reset as a file's."""
+    from equipoise.pipeline import memory
+
+    frame = memory.take(source)
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(f"{source} holds a {type(frame).__name__}, not a DataFrame")
+    return frame.reset_index(drop=True)
 
 
 def _read_file(path: Path, labels: Sequence[str]) -> pd.DataFrame:

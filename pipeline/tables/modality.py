@@ -113,11 +113,7 @@ class Tables(Modality):
         return partial(self.validator(), rows_only=True)
 
     def validation_settings(self, job: TableJob, generator: Any) -> Any:
-        settings = job.validation
-        if generator.copies_real_rows and not settings.allow_exact_copies:
-            # random oversampling copies by design: its copies are not a leak
-            settings = dataclasses.replace(settings, allow_exact_copies=True)
-        return settings
+        return settings_for(job.validation, generator)
 
     def write_version(self, folder: Path, data: TableData, winner: Candidate) -> Written:
         from equipoise.pipeline.balance import class_counts
@@ -160,3 +156,11 @@ class Tables(Modality):
             block["correlation"] = figures.correlation_difference(schema, real_rows, X_syn)
             block["dcr"] = figures.dcr_histograms(schema, split.X_train, held, X_syn)
         return ReportBlock("tables.html", block)
+
+
+def settings_for(settings: Any, generator: Any) -> Any:
+    """The validation settings for one generator's rows: random oversampling copies by
+    design, so its copies are not a leak."""
+    if generator.copies_real_rows and not settings.allow_exact_copies:
+        settings = dataclasses.replace(settings, allow_exact_copies=True)
+    return settings
