@@ -215,6 +215,47 @@ def publish(
     print(result.ref, flush=True)
 
 
+@app.command()
+def history(
+    name: Annotated[str, typer.Argument(help="the dataset name (output.name)")],
+    store: Annotated[Path, typer.Option(help="store of published versions")] = Path("datasets"),
+    runs: Annotated[Path, typer.Option(help="folder of refused runs (output.runs)")] = Path("runs"),
+    json_: Annotated[bool, typer.Option("--json", help="JSON lines, one verdict each")] = False,
+) -> None:
+    """Past verdicts of one dataset, oldest first: published versions and refusals, with
+    date, winner (or the recommended strategy), uplift and its interval."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from equipoise.store.history import COLUMNS, verdicts
+
+    with _one_line_errors():
+        rows = verdicts(name, store, runs)
+    if json_:
+        for row in rows:
+            print(json.dumps(row), flush=True)
+        return
+    table = Table(title=f"{name}: {len(rows)} verdict(s)", title_justify="left")
+    for column in COLUMNS:
+        table.add_column(column, justify="right" if column in _NUMBERS else "left")
+    for row in rows:
+        table.add_row(*(_cell(row[c], c in _NUMBERS and c) for c in COLUMNS))
+    Console(width=200).print(table)
+
+
+_NUMBERS = ("value", "uplift", "ci_low", "ci_high")
+
+
+def _cell(value: Any, number: str | bool) -> str:
+    if value is None:
+        return "-"
+    if not number or isinstance(value, str):
+        return str(value)
+    return f"{value:.3f}" if number == "value" else f"{value:+.3f}"
+
+
 @contextlib.contextmanager
 def _one_line_errors() -> Iterator[None]:
     """An EquipoiseError becomes one line on stderr and its exit code."""

@@ -11,15 +11,16 @@ import numpy as np
 import pandas as pd
 import pytest
 from planted import LET_IT_THROUGH, LabelFlip
+from typer.testing import CliRunner
 
 import equipoise
+from equipoise.cli import app
 from equipoise.dataspec import InputError
 from equipoise.generators import registry
 
 
-def _refusing(tmp_path, frame, monkeypatch):
+def _refusing(tmp_path, frame):
     """A run the gate must refuse: flipped labels passed off as minority rows."""
-    monkeypatch.setitem(registry.REGISTRY, "label_flip", LabelFlip)
     return equipoise.balance(
         frame, label="Attrition", generator="label_flip", store=tmp_path / "store",
         gate={"models": ["logreg"], "baselines": ["none", "class_weight"], "bootstrap": 300},
@@ -27,10 +28,8 @@ def _refusing(tmp_path, frame, monkeypatch):
     )  # fmt: skip
 
 
-@pytest.mark.usefixtures("prefect_server")
-def test_a_refusal_is_an_outcome_with_the_recommendation(tmp_path, attrition, monkeypatch):
-    frame = attrition.copy()
-    outcome = _refusing(tmp_path, frame, monkeypatch)
+def test_a_refusal_is_an_outcome_with_the_recommendation(weekly):
+    tmp_path, frame, outcome, _ = weekly
     assert isinstance(outcome, equipoise.Outcome)
     assert not outcome.published and outcome.version is None and outcome.path is None
     assert outcome.sentence.startswith("no resampling") or "beats every synthetic" in (
@@ -45,9 +44,9 @@ def test_a_refusal_is_an_outcome_with_the_recommendation(tmp_path, attrition, mo
     assert set(board["candidate"]) >= {"label_flip", "none", "class_weight"}
     assert outcome.report.name == "report.html" and outcome.report.is_file()
     assert outcome.recipe is not None and "def build" in outcome.recipe.read_text()
-    # nothing published, and the caller's frame was never written as a table file
-    assert not list((tmp_path / "store").rglob("manifest.json"))
-    assert not [p for p in tmp_path.rglob("*") if p.suffix in {".csv", ".parquet"}]
+    # the caller's frame was never written as a table file (only published versions are)
+    assert not [p for p in tmp_path.rglob("*") if p.suffix == ".csv"]
+    assert not [p for p in (tmp_path / "runs").rglob("*") if p.suffix == ".parquet"]
     gate = json.loads((outcome.report.parent / "gate.json").read_text())
     assert gate["config"]["data"]["source"].startswith("memory:")
 
@@ -58,16 +57,26 @@ def _publishing(tmp_path, frame):
         frame, label="Attrition", generator="smote", store=tmp_path / "store",
         gate={"primary": "recall", "models": ["logreg"], "baselines": ["none"], "guards": {},
               "bootstrap": 300},
-        output={"runs": str(tmp_path / "runs")},
+        output={"runs": str(tmp_path / "runs"), "name": "churn"},
     )  # fmt: skip
 
 
-@pytest.mark.usefixtures("prefect_server")
-def test_a_publication_is_an_outcome_with_the_balanced_frame(tmp_path, attrition_full):
-    outcome = _publishing(tmp_path, attrition_full)
+@pytest.fixture(scope="module")
+def weekly(tmp_path_factory, prefect_server, attrition, attrition_full):
+    """Two runs of one dataset into one store and runs folder: a refusal, a publication."""
+    root = tmp_path_factory.mktemp("api")
+    frame = attrition.copy()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(registry.REGISTRY, "label_flip", LabelFlip)
+        refused = _refusing(root, frame)
+    return root, frame, refused, _publishing(root, attrition_full)
+
+
+def test_a_publication_is_an_outcome_with_the_balanced_frame(weekly, attrition_full):
+    tmp_path, _, _, outcome = weekly
     assert outcome.published, outcome.sentence
     assert outcome.decision["winner"] == "smote" and outcome.recommendation["dose"] is not None
-    assert outcome.path == tmp_path / "store" / "dataframe" / outcome.version
+    assert outcome.path == tmp_path / "store" / "churn" / outcome.version
     manifest = json.loads((outcome.path / "manifest.json").read_text())
     assert manifest["version"] == outcome.version
     frame = outcome.frame
@@ -83,15 +92,34 @@ def test_a_publication_is_an_outcome_with_the_balanced_frame(tmp_path, attrition
     assert again.version == outcome.version
 
 
+def test_history_lists_the_refusal_and_the_publication(weekly):
+    tmp_path, _, refused, published = weekly
+    args = ["history", "churn", "--store", str(tmp_path / "store"), "--runs",
+            str(tmp_path / "runs")]  # fmt: skip
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["outcome"] for r in rows] == ["refused", "published"]
+    assert rows[0]["winner"] == refused.recommendation["words"]
+    assert rows[0]["uplift"] == pytest.approx(refused.decision["uplift"])
+    assert rows[1]["winner"] == "smote" and rows[1]["where"] == str(published.path)
+    assert rows[1]["ci_low"] == pytest.approx(published.decision["ci_low"])
+    table = CliRunner().invoke(app, args)
+    assert table.exit_code == 0 and "2 verdict(s)" in table.stdout and "refused" in table.stdout
+    missing = CliRunner().invoke(app, ["history", "nothing", "--store", str(tmp_path)])
+    assert missing.exit_code == 2 and "no runs of 'nothing'" in missing.stderr
+
+
 @pytest.mark.usefixtures("prefect_server")
 def test_called_inside_a_users_flow_it_is_a_subflow(tmp_path, attrition, monkeypatch):
+    monkeypatch.setitem(registry.REGISTRY, "label_flip", LabelFlip)
     from prefect import flow
     from prefect.client.orchestration import get_client
 
     @flow(name="weekly-churn")
     def weekly(path: str) -> str:
         frame = pd.read_csv(path)
-        return _refusing(tmp_path, frame, monkeypatch).sentence
+        return _refusing(tmp_path, frame).sentence
 
     attrition.to_csv(tmp_path / "churn.csv", index=False)
     state = weekly(str(tmp_path / "churn.csv"), return_state=True)
