@@ -29,6 +29,7 @@ FAST_GATE = [
     "gate.models=[logreg]",
     "gate.baselines=[none]",
     "gate.bootstrap=200",
+    "gate.cross_fit=never",  # these test the flow; cross-fitting: tests/test_gate_crossfit.py
 ]
 
 

@@ -269,6 +269,7 @@ def _run(tmp_path: Path, frame: pd.DataFrame, name: str, *overrides: str) -> Pat
         "gate.models=[logreg]",
         "gate.baselines=[none]",
         "gate.bootstrap=200",
+        "gate.cross_fit=never",
     ]
     return Path(balance(load_job(base=base, overrides=[*gate, *overrides]))["path"])
 

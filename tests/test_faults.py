@@ -170,7 +170,13 @@ KILLED_RUNS = {
 
 
 @pytest.mark.usefixtures("prefect_server")
-@pytest.mark.parametrize("modality", sorted(KILLED_RUNS))
+@pytest.mark.parametrize(
+    "modality",
+    [
+        pytest.param(m, marks=[pytest.mark.extended] if m == "image" else [])
+        for m in sorted(KILLED_RUNS)
+    ],
+)  # the image run takes the same fit-cache path as the table run (`make test-all`)
 def test_sigkill_while_sampling_then_rerun_reuses_the_fit_and_the_version(
     tmp_path, attrition_narrow, modality
 ):
@@ -185,6 +191,7 @@ def test_sigkill_while_sampling_then_rerun_reuses_the_fit_and_the_version(
     def run(store: Path, fit_log: Path, pause: Path | None = None) -> subprocess.Popen:
         args = [sys.executable, script, "run", *(a.format(tmp=tmp_path) for a in inputs),
                 "--generator", kind, "--out", store, "--set", "gate.mode=report",
+                "--set", "gate.cross_fit=never",
                 *(f"--set={s}" for s in sets)]  # fmt: skip
         extra = {"FIT_LOG": str(fit_log), **({"PAUSE_FILE": str(pause)} if pause else {})}
         return subprocess.Popen(
@@ -403,7 +410,8 @@ def test_a_full_disk_is_one_line_exit_6_and_nothing_half_written(
         app,
         ["run", "--data", str(tmp_path / "table.csv"), "--label", "Attrition",
          "--generator", "smote", "--out", str(store), "--set", "gate.mode=report",
-         "--set", "gate.models=[logreg]", "--set", f"output.runs={tmp_path / 'runs'}"],
+         "--set", "gate.models=[logreg]", "--set", "gate.cross_fit=never",
+         "--set", f"output.runs={tmp_path / 'runs'}"],
     )  # fmt: skip
     assert result.exit_code == 6, result.output
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]

@@ -99,6 +99,7 @@ def test_flow_creates_prefect_artifacts(tmp_path, attrition):
     assert version.name in summary.data and "(table)" in summary.data
 
 
+@pytest.mark.extended  # the recorded ids (test_version_ids.py) pin same seed, same version
 def test_same_seed_same_version_other_seed_other_version(tmp_path, attrition):
     first = _run(_config(tmp_path, attrition, "Attrition", "generator.kind=smote", "seed=1"))
     again = _run(_config(tmp_path, attrition, "Attrition", "generator.kind=smote", "seed=1"))

@@ -27,8 +27,12 @@ FAST = {
 #: SMOTE variants whose path through the flow is smote's (the common generator suite
 #: runs each by default); `make test-all` runs them here too
 SAME_PATH_AS_SMOTE = {"adasyn", "borderline_smote", "svm_smote"}
+#: the same path through the flow as a kind that runs by default: tvae and forest_flow as
+#: the copula's (a TableModelGenerator fitted per minority class), smotenc and smoten as
+#: smote's (imbalanced-learn's SMOTE family)
+SAME_PATH = SAME_PATH_AS_SMOTE | {"tvae", "forest_flow", "smotenc", "smoten"}
 GENERATORS = [
-    pytest.param(kind, marks=[pytest.mark.extended] if kind in SAME_PATH_AS_SMOTE else [])
+    pytest.param(kind, marks=[pytest.mark.extended] if kind in SAME_PATH else [])
     for kind in registry.known_kinds("table")
     if issubclass(registry.REGISTRY[kind], Generator)
 ]  # every registered generator that makes rows (resamplers only select real ones)
@@ -40,6 +44,7 @@ FAST_GATE = [
     "gate.models=[logreg]",
     "gate.baselines=[none]",
     "gate.bootstrap=200",
+    "gate.cross_fit=never",  # these test the flow; cross-fitting: tests/test_gate_crossfit.py
 ]
 
 

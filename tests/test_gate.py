@@ -355,6 +355,7 @@ def test_report_mode_publishes_and_records_the_refusal(tmp_path, attrition, monk
 
 
 @pytest.mark.usefixtures("prefect_server")
+@pytest.mark.extended  # a portfolio competing: tests/test_budget.py runs one by default
 def test_several_generators_compete_and_one_is_published(tmp_path, attrition):
     result = _run(tmp_path, attrition, "Attrition",
                   "generator=[{kind: random_oversample}, {kind: smote}]", "gate.mode=report",

@@ -63,7 +63,7 @@ def handed_off(tmp_path_factory, prefect_server, attrition_narrow):
         base={
             "data": {"source": str(root / "table.csv"), "label": "Attrition"},
             "generator": {"kind": "smote"},
-            "gate": {"mode": "report", "models": ["logreg"]},
+            "gate": {"mode": "report", "models": ["logreg"], "cross_fit": "never"},
             "output": {"store": str(repo / "datasets"), "name": "attrition"},
             "handoff": handoff,
         }
@@ -83,7 +83,7 @@ def image_handed_off(tmp_path_factory, prefect_server):
     config = load_job(
         base={
             "images": {"source": "sklearn:digits", "rare": {"class": 3, "keep": 15}},
-            "gate": {"mode": "report", "epochs": 2, "bootstrap": 100},
+            "gate": {"mode": "report", "epochs": 2, "bootstrap": 100, "cross_fit": "never"},
             "output": {"store": str(repo / "datasets"), "name": "digits"},
             "handoff": _handoffs(root),
         }

@@ -37,7 +37,7 @@ def _run(store: Path, *args: str, extra: tuple[str, ...] = ()):
 
 def test_publishes_class_folders_labels_manifest_and_report(tmp_path):
     store = tmp_path / "store"
-    result = _run(store, "--seed", "1", extra=("gate.mode=report",))
+    result = _run(store, "--seed", "1", extra=("gate.mode=report", "gate.cross_fit=never"))
     assert result.exit_code == 0, result.output
     path = Path(result.stdout.strip().splitlines()[-1])
     assert path.parent == store / "digits" and path.is_dir()
@@ -63,6 +63,7 @@ def test_publishes_class_folders_labels_manifest_and_report(tmp_path):
     assert "http://" not in report and "https://" not in report
 
 
+@pytest.mark.extended  # the recorded digits id (test_version_ids.py) runs by default
 def test_same_seed_same_version(tmp_path):
     first = _run(tmp_path / "a", extra=("gate.mode=report", "gate.baselines=[none]"))
     second = _run(tmp_path / "b", extra=("gate.mode=report", "gate.baselines=[none]"))
@@ -84,6 +85,7 @@ def test_two_generators_compete_in_the_gate_on_a_process_runner(tmp_path):
         "validation.max_near_copy_share=1",
         "gate.mode=report",
         "gate.baselines=[none]",
+        "gate.cross_fit=never",
     ))  # fmt: skip
     assert result.exit_code == 0, result.output
     path = Path(result.stdout.strip().splitlines()[-1])
@@ -96,6 +98,7 @@ def test_two_generators_compete_in_the_gate_on_a_process_runner(tmp_path):
     assert manifest["config"]["runner"] == {"kind": "process", "workers": 2, "address": None}
 
 
+@pytest.mark.extended  # a planted image harm refused: tests/test_gate_decisions.py
 def test_gate_refusal_exits_3_and_publishes_nothing(tmp_path):
     store, runs = tmp_path / "store", tmp_path / "runs"
     result = _run(store, extra=("gate.min_uplift=0.5", "gate.baselines=[none]",

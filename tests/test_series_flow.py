@@ -20,7 +20,7 @@ runner = CliRunner()
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
 #: the cheap downstream model (flattened series) and a small bootstrap
-FAST = ["gate.models=[flat]", "gate.bootstrap=200"]
+FAST = ["gate.models=[flat]", "gate.bootstrap=200", "gate.cross_fit=never"]
 
 
 def _run(store: Path, *args: str, extra: tuple[str, ...] = ()):

@@ -17,7 +17,7 @@ from equipoise.cli import app
 
 runner = CliRunner()
 pytestmark = pytest.mark.usefixtures("prefect_server")
-FAST = ["gate.bootstrap=200", "gate.mode=report"]
+FAST = ["gate.bootstrap=200", "gate.mode=report", "gate.cross_fit=never"]
 
 
 @pytest.fixture(scope="module")

@@ -96,7 +96,7 @@ def test_clean_strips_prefixes_and_rejects_copies() -> None:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not has_extra(), reason="the paraphrase extra (make install installs it)")
-def test_paraphrases_three_reviews_offline(monkeypatch) -> None:
+def test_paraphrases_reviews_offline(monkeypatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     texts = REVIEWS[:3]
@@ -105,8 +105,8 @@ def test_paraphrases_three_reviews_offline(monkeypatch) -> None:
     assert kept, a
     assert all(t.strip() and t != s for t, s in kept), a
     assert para.paraphrase(texts, seed=3, max_new_tokens=40) == a  # same seed, same texts
-    assert para.paraphrase(texts, seed=3, temperature=0.0, max_new_tokens=40) == para.paraphrase(
-        texts, seed=4, temperature=0.0, max_new_tokens=40
+    assert para.paraphrase(texts[:1], seed=3, temperature=0.0, max_new_tokens=40) == (
+        para.paraphrase(texts[:1], seed=4, temperature=0.0, max_new_tokens=40)
     )  # greedy ignores the seed
 
     gen = registry.create("paraphrase", SCHEMA, {"max_rows": 3, "max_new_tokens": 40})
