@@ -24,7 +24,12 @@ def _run(tmp_path: Path, frame, store: str, runner: dict) -> Path:
         base={
             "data": {"source": str(data), "label": "Attrition"},
             "generator": [{"kind": "smote"}, {"kind": "gaussian_copula"}],
-            "gate": {"mode": "report", "models": ["logreg"], "cross_fit": "never"},
+            "gate": {
+                "mode": "report",
+                "models": ["logreg"],
+                "baselines": ["none"],
+                "cross_fit": "never",
+            },
             "output": {"store": str(tmp_path / store)},
             "runner": runner,
         }
