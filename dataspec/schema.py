@@ -196,12 +196,16 @@ class TableSchema:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TableSchema:
+        """The schema `to_dict` wrote, with its classes and categories as `infer_schema`
+        found them (numpy scalars of a numeric or boolean dtype)."""
         columns = tuple(
             ColumnSpec(
                 **{
                     **c,
                     "kind": ColumnKind(c["kind"]),
-                    "categories": tuple(c["categories"]),
+                    "categories": _scalars(c["categories"], c["dtype"])
+                    if c["kind"] == ColumnKind.CATEGORICAL
+                    else tuple(c["categories"]),
                 }
             )
             for c in data["columns"]
@@ -209,7 +213,7 @@ class TableSchema:
         return cls(
             columns=columns,
             label=data["label"],
-            classes=tuple(data["classes"]),
+            classes=_scalars(data["classes"], data["label_dtype"]),
             label_dtype=data["label_dtype"],
             column_order=tuple(data["column_order"]),
         )
@@ -406,6 +410,21 @@ def _sort_key(v: Any) -> tuple[int, Any]:
 
 def _jsonable(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
+
+
+def _scalars(values: Any, dtype: str) -> tuple[Any, ...]:
+    """Values read back from JSON as the scalars pandas gives for `dtype`: numpy scalars
+    of a numeric or boolean dtype (`Int64` too), anything else as it is."""
+    try:
+        kind = pd.api.types.pandas_dtype(dtype)
+    except TypeError:
+        return tuple(values)
+    numpy = getattr(kind, "numpy_dtype", kind)
+    if isinstance(kind, pd.CategoricalDtype) or not isinstance(numpy, np.dtype):
+        return tuple(values)
+    if numpy.kind not in "iufb":
+        return tuple(values)
+    return tuple(v if _is_missing(v) or isinstance(v, str) else numpy.type(v) for v in values)
 
 
 def _preview(names: Any, limit: int = 8) -> str:

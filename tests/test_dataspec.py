@@ -102,3 +102,15 @@ def test_model_frame_codec_clips_to_the_fitted_range(credit):
     frame.loc[1, "Age"] = 900
     back = codec.inverse_transform(frame)
     assert back["Age"].tolist()[:2] == [X["Age"].min(), X["Age"].max()]
+
+
+def test_schema_round_trip_keeps_the_scalar_types(attrition):
+    """Integer labels and forced integer categories come back as the numpy scalars
+    `infer_schema` found (a recipe rebuilds the gate's encoder from the dict form, and
+    must give the same object back)."""
+    frame = attrition.assign(Attrition=(attrition["Attrition"] == "Yes").astype("int64"))
+    schema = infer_schema(frame, "Attrition", categorical=["JobLevel"])
+    assert type(schema.classes[0]) is np.int64
+    again = TableSchema.from_dict(json.loads(json.dumps(schema.to_dict())))
+    assert repr(again) == repr(schema)
+    assert type(again.column("JobLevel").categories[0]) is np.int64
