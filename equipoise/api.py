@@ -224,7 +224,7 @@ def run_checked(job, console=None) -> dict[str, Any]:
 def _outcome(result: dict[str, Any], job, caller_frame: pd.DataFrame | None) -> Outcome:
     import pandas as pd
 
-    from equipoise.pipeline.modalities import modality, modality_of_manifest
+    from equipoise.pipeline.modalities import modality_of_manifest
 
     if result["outcome"] == "published":
         path = Path(result["path"])
@@ -235,7 +235,7 @@ def _outcome(result: dict[str, Any], job, caller_frame: pd.DataFrame | None) -> 
         path, folder = None, Path(result["report"])
         gate = json.loads((folder / "gate.json").read_text())["gate"]
         report, recipe = folder / "report.html", folder / "recipe.py"
-        frame = caller_frame if caller_frame is not None else _real_frame(job, modality)
+        frame = caller_frame if caller_frame is not None else _real_frame(job)
     decision = gate["decision"]
     return Outcome(
         published=result["outcome"] == "published",
@@ -250,7 +250,7 @@ def _outcome(result: dict[str, Any], job, caller_frame: pd.DataFrame | None) -> 
     )
 
 
-def _real_frame(job, modality) -> pd.DataFrame | None:
+def _real_frame(job) -> pd.DataFrame | None:
     """The real table a refused table or text run read (None for images and series)."""
     if job.MODALITY not in ("table", "text"):
         return None
