@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from equipoise.dataspec import InputError
+from equipoise.dataspec.encoding import MAX_ONEHOT_LEVELS
 from equipoise.dataspec.seeding import seed_everything
 from equipoise.generators.tables.models import TableModelGenerator
 
@@ -68,6 +69,7 @@ class ForestFlow(TableModelGenerator):
 
     kind = "forest_flow"
     per_class = True
+    max_levels = MAX_ONEHOT_LEVELS
     #: the package's data iterator: no duplicate_K-fold copy of the rows in memory
     _N_BATCH: ClassVar[int] = 1
 

@@ -59,7 +59,8 @@ class ImblearnOversampler(TableGenerator):
         if indices is not None and self._picks_real_rows():
             X_new = self.X_.iloc[np.asarray(indices)[n:]].reset_index(drop=True)
         else:
-            X_new = self.encoder_.inverse_transform(Z_res[n:])
+            # a capped column's OTHER becomes an infrequent level, drawn (MixedEncoder)
+            X_new = self.encoder_.inverse_transform(Z_res[n:], np.random.default_rng(seed))
         short = {c: int((y_new == c).sum()) for c in counts if (y_new == c).sum() < counts[c]}
         if short:
             raise GenerationError(

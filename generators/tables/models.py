@@ -13,10 +13,11 @@ from __future__ import annotations
 import warnings
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from equipoise.dataspec import GenerationError, InputError
-from equipoise.dataspec.encoding import ModelFrameCodec
+from equipoise.dataspec.encoding import MAX_ONEHOT_LEVELS, ModelFrameCodec
 from equipoise.dataspec.seeding import derive_seed, seed_everything
 from equipoise.dataspec.threads import limited_threads
 from equipoise.generators.base import ProgressCallback
@@ -32,11 +33,16 @@ class TableModelGenerator(TableGenerator):
     per_class: bool = True
     #: module whose tqdm loop counts the epochs (None: no epochs to report)
     epoch_module: ClassVar[str | None] = None
+    #: levels a categorical keeps for a model that one-hot codes them (the rest share
+    #: OTHER, restored per class on sampling: `ModelFrameCodec`); None: every level
+    max_levels: ClassVar[int | None] = None
 
     def _fit(
         self, X: pd.DataFrame, y: pd.Series, *, seed: int, progress: ProgressCallback | None
     ) -> None:
-        self.codec_ = ModelFrameCodec(self.schema).fit(X)
+        self.codec_ = ModelFrameCodec(self.schema, self.max_levels).fit(X, y)
+        #: the columns whose infrequent levels were merged for the model (the manifest)
+        self.capped_levels_ = self.codec_.capped()
         frame = self.codec_.transform(X)
         discrete = self.codec_.discrete_columns
         budget = getattr(self, "epoch_budget_", None)
@@ -85,7 +91,8 @@ class TableModelGenerator(TableGenerator):
                 frame = self._sample_model(self.models_[cls], n, cls_seed)
             else:
                 frame = self._sample_matching(cls, n, cls_seed)
-            parts.append(self.codec_.inverse_transform(frame.reset_index(drop=True)))
+            rng = np.random.default_rng(derive_seed(cls_seed, "levels"))
+            parts.append(self.codec_.inverse_transform(frame, cls, rng))
             labels += [cls] * n
         return pd.concat(parts, ignore_index=True), pd.Series(labels)
 
@@ -105,6 +112,7 @@ class CTGAN(TableModelGenerator):
 
     kind = "ctgan"
     epoch_module = "ctgan.synthesizers.ctgan"
+    max_levels = MAX_ONEHOT_LEVELS
 
     def __init__(
         self,
@@ -246,6 +254,7 @@ class TVAE(_SDVPerClass):
 
     kind = "tvae"
     epoch_module = "ctgan.synthesizers.tvae"
+    max_levels = MAX_ONEHOT_LEVELS
 
     def __init__(self, schema, *, epochs: int = 300, batch_size: int = 500):
         super().__init__(schema)
