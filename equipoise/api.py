@@ -179,6 +179,7 @@ def job_config(
     seed: int | None = None,
     store: str | Path | None = None,
     config: Path | None = None,
+    memory: str | None = None,
     overrides: list[str] | tuple[str, ...] = (),
 ):
     """The validated job (InputError, exit 2, on a bad one) from a config file or the
@@ -195,6 +196,8 @@ def job_config(
         extra.append(f"budget={budget}")
     if seed is not None:
         extra.append(f"seed={seed}")
+    if memory is not None:
+        extra.append(f"memory={memory}")
     if store is not None:
         extra.append(f"output.store={store}")
     if config is not None:

@@ -105,6 +105,12 @@ def _run_signature() -> inspect.Signature:
             "epochs of CTGAN, TVAE and other epoch-trained generators from a timed first "
             "epoch and skips those that cannot fit; params.epochs set by you are kept",
         ),
+        option(
+            "memory",
+            str,
+            "memory the run may hold, e.g. 8G (default: half of the memory available at the "
+            "start): big tables' fits, validation and gate are sized down or skipped to fit",
+        ),
         option("seed", int, "run seed (default 0)"),
         option("out", Path, "store folder for published versions (default datasets)"),
         inspect.Parameter(
@@ -290,6 +296,7 @@ def _job_config(config: Path | None, options: dict[str, Any]):
         "overrides": list(options.get("set_") or []),
         "budget": _minutes(options["budget"]) if options.get("budget") is not None else None,
         "seed": options.get("seed"),
+        "memory": options.get("memory"),
         "store": options.get("out"),
     }
     if config is not None:

@@ -23,7 +23,7 @@ from equipoise.flows import fitting, runners, stopping
 from equipoise.flows.progress import current_reporter
 from equipoise.generators import Generator, Resampler, registry
 from equipoise.pipeline import balance as counts
-from equipoise.pipeline import budget, preload
+from equipoise.pipeline import budget, footprint, preload
 from equipoise.pipeline.candidates import Candidate, accept, candidate_seed, refitter
 from equipoise.pipeline.config import JobConfig
 from equipoise.pipeline.manifest import build_manifest
@@ -156,9 +156,27 @@ def balance(job: JobConfig) -> dict[str, Any]:
     generators = [make_generator_task(g.kind, g.params, data.schema) for g in job.generators]
     lap("load_split")
     logger.info("%s", mod.describe(data))
+    memory = footprint.MemoryPlan.for_job(job)
+    sized = mod.name == "table"  # estimates from rows x encoded width: tables only
+    if sized:
+        memory.check_start(data.schema, data.X_train, data.y_train)  # InputError: refuse
 
     names = job.generator_names
     skips = budget.portfolio_skips(job, names, generators, data.y_train)
+    fit_rows = (data.X_train, data.y_train)
+    if sized:  # big tables: generators fit on the minority + a sample of the majority
+        positions, over = memory.fit_sample(
+            [g.kind for g in job.generators], [n not in skips for n in names], data.y_train,
+            parallel=not fitting.shares_this_process(),
+        )  # fmt: skip
+        skips.update({names[i]: reason for i, reason in over.items()})
+        fit_rows = footprint.take_rows(data.X_train, data.y_train, positions)
+        if positions is not None:
+            logger.info(
+                "generators fit on %d of %d training rows (%s per class at most): %s",
+                len(positions), len(data.y_train), memory.fit_rows["cap_per_class"],
+                memory.fit_rows["class_counts"],
+            )  # fmt: skip
     for reason in skips.values():
         logger.warning(reason)
     staging = versions.new_staging(store, job.dataset_name)
@@ -168,7 +186,7 @@ def balance(job: JobConfig) -> dict[str, Any]:
         seeds = [derive_seed(candidate_seed(job, name), "fit") for name in names]
         active = [None if n in skips else g for n, g in zip(names, generators, strict=True)]
         generators, over = fitting.fit_all(
-            generators, data.X_train, data.y_train, seeds, store, reuse=job.output.cache_fits,
+            generators, *fit_rows, seeds, store, reuse=job.output.cache_fits,
             budgets=budget.fit_budgets(job, active, sum(timings.values())),
             skip=[n in skips for n in names],
         )  # fmt: skip
@@ -180,22 +198,28 @@ def balance(job: JobConfig) -> dict[str, Any]:
                 candidates.append(Candidate(name, generator, skipped=skips[name]))
                 continue
             reports = staging / "reports" / (name if len(generators) > 1 else "")
-            candidates.append(_candidate(name, generator, job, mod, data, reports))
+            too_big = _memory_check(memory, name, generator, job, mod, data, fit_rows, sized)
+            if too_big:
+                logger.warning(too_big)
+                candidates.append(Candidate(name, generator, skipped=too_big))
+                continue
+            candidates.append(_candidate(name, generator, job, mod, data, reports, fit_rows))
             lap(f"generate:{name}")
         usable = [c for c in candidates if c.usable]
         # Every run ends in a verdict: with no usable candidate the gate still ranks the
         # real-data strategies and names the best (the failures are in the sentence).
         excluded = {c.name: c.failure or c.skipped or "" for c in candidates if not c.usable}
+        gate_train, gate_sets, settings = _gate_rows(memory, job, data, usable, sized)
         arena = Arena(
-            mod.name, data.schema, (data.X_train, data.y_train), (data.X_holdout, data.y_holdout),
-            job.gate, derive_seed(job.seed, "gate"),  # type: ignore[attr-defined]
+            mod.name, data.schema, gate_train, (data.X_holdout, data.y_holdout),
+            settings, derive_seed(job.seed, "gate"),
             synthesize=_synthesizer(data), scored_only=_rare_classes(job, data.schema),
         )  # fmt: skip
         refits = {c.name: refitter(c, job, mod, data.schema) for c in usable}
         board, decision = gate_task(
             arena,
-            {c.name: c.gate_set for c in usable},
-            job.gate,  # type: ignore[attr-defined]
+            gate_sets,
+            settings,
             {name: refit for name, refit in refits.items() if refit is not None},
             excluded,
         )
@@ -211,7 +235,9 @@ def balance(job: JobConfig) -> dict[str, Any]:
                 + f" (the gate's verdict: {decision.sentence})"
             )
         if not decision.publish and job.gate.mode == "enforce":  # type: ignore[attr-defined]
-            folder = _refusal_report(job, mod, data, best, candidates, board, decision, timings)
+            folder = _refusal_report(
+                job, mod, data, best, candidates, board, decision, timings, memory
+            )
             versions.discard(staging)
             return _refused(job, folder, board, decision)
         winner = next(c for c in usable if c.name == (decision.winner or best.name))
@@ -222,7 +248,7 @@ def balance(job: JobConfig) -> dict[str, Any]:
             lap("publish")  # merge and data files; the manifest comes last, with this lap
             manifest = build_manifest(
                 job, mod, data, winner, candidates, written, board, decision, timings,
-                _flow_run_id(),
+                _flow_run_id(), memory=memory.record(),
             )  # fmt: skip
             manifest["files_data"] = hashes
             return manifest, _report(mod, data, winner, {**manifest, "version": version},
@@ -285,8 +311,11 @@ def _candidate(
     mod: Modality,
     data: Prepared,
     reports_dir: Path,
+    fit_rows: tuple[Any, Any] | None = None,
 ) -> Candidate:
-    """Sample and validate one fitted generator (or run one resampler)."""
+    """Sample and validate one fitted generator (or run one resampler). Validation
+    compares the samples with the rows the generator was fitted on (`fit_rows`: the
+    training split, or a big table's sample of it: the only rows it could copy)."""
     logger = get_run_logger()
     ratio = job.balance.target_ratio
     seed = candidate_seed(job, name)
@@ -313,7 +342,8 @@ def _candidate(
     settings = mod.validation_settings(job, generator)
     validation = validate_task(
         mod, data.schema,
-        train=(data.X_train, data.y_train), holdout=(data.X_holdout, data.y_holdout),
+        train=fit_rows or (data.X_train, data.y_train),
+        holdout=(data.X_holdout, data.y_holdout),
         synthetic=samples, settings=settings, seed=derive_seed(seed, "validate"),
         reports_dir=reports_dir,
     )  # fmt: skip
@@ -331,6 +361,68 @@ def _candidate(
             "(see the manifest's validation section for why)", name, mod.unit, short,
         )  # fmt: skip
     return cand
+
+
+def _memory_check(
+    memory: footprint.MemoryPlan, name: str, generator: Any, job: JobConfig, mod: Modality,
+    data: Prepared, fit_rows: tuple[Any, Any], sized: bool,
+) -> str | None:  # fmt: skip
+    """Why a candidate's sampling and validation is skipped for the memory budget (None:
+    it fits, or nothing to estimate)."""
+    if not sized or isinstance(generator, Resampler):
+        return None
+    asked = counts.synthetic_counts(mod.balance_counts(data), job.balance.target_ratio)
+    spare = sum(counts.with_spare(asked).values())
+    return memory.check_candidate(name, spare, len(fit_rows[1]) + len(data.y_holdout))
+
+
+def _gate_rows(
+    memory: footprint.MemoryPlan, job: JobConfig, data: Prepared, usable: list, sized: bool
+) -> tuple[tuple[Any, Any], dict[str, Any], Any]:
+    """The gate's real training rows (a big table's: every row of the smaller classes and
+    a sample of the largest, `footprint.GATE_TRAIN_ROWS` at most, fewer when the memory
+    budget asks), each candidate's gate set on them (the synthetic rows that balance
+    them) and the gate settings (one worker when the budget asks)."""
+    import dataclasses as dc
+
+    from equipoise.validation.gate.arena import SyntheticSet
+    from equipoise.validation.gate.parallel import workers
+
+    settings = job.gate  # type: ignore[attr-defined]
+    train = (data.X_train, data.y_train)
+    sets = {c.name: c.gate_set for c in usable}
+    if not sized:
+        return train, sets, settings
+    synthetic = max((len(s.synthetic[1]) for s in sets.values() if isinstance(s, SyntheticSet)),
+                    default=0)  # fmt: skip
+    cap, jobs = memory.gate_plan(data.y_train, synthetic, workers(settings.jobs))
+    if jobs != workers(settings.jobs):
+        settings = dc.replace(settings, jobs=jobs)
+    positions = footprint.gate_rows(data.y_train, cap, derive_seed(job.seed, "gate-rows"))
+    memory.gate = {
+        "train_rows": len(data.y_train) if positions is None else len(positions),
+        "of_train_rows": len(data.y_train),
+        "sampled": positions is not None,
+        "holdout_rows": len(data.y_holdout),
+        "workers": jobs,
+    }
+    if positions is None:
+        return train, sets, settings
+    train = footprint.take_rows(*train, positions)
+    need = counts.synthetic_counts(counts.class_counts(train[1]), job.balance.target_ratio)
+    for name, gate_set in sets.items():
+        if isinstance(gate_set, SyntheticSet):  # the synthetic rows that balance the sample
+            sets[name] = SyntheticSet(train, counts.head_per_class(*gate_set.synthetic, need))
+    memory.gate.update(
+        class_counts=footprint.counts_of(train[1]),
+        synthetic_rows_per_candidate={str(k): v for k, v in need.items()},
+    )
+    get_run_logger().info(
+        "gate trains on %d of %d training rows (every row of the smaller classes, a sample "
+        "of the largest), %d worker(s); scored on all %d holdout rows",
+        len(positions), len(data.y_train), jobs, len(data.y_holdout),
+    )  # fmt: skip
+    return train, sets, settings
 
 
 def _rare_classes(job: JobConfig, schema: Any) -> tuple[Any, ...]:
@@ -376,10 +468,20 @@ def _report(mod, data, winner, manifest, version, board, staging: Path | None) -
     )  # fmt: skip
 
 
-def _refusal_report(job, mod, data, best, candidates, board, decision, timings) -> Path:
+def _refusal_report(job, mod, data, best, candidates, board, decision, timings, memory) -> Path:
     """The report and gate results of a run that publishes nothing, in `output.runs`."""
     manifest = build_manifest(
-        job, mod, data, best, candidates, None, board, decision, timings, _flow_run_id()
+        job,
+        mod,
+        data,
+        best,
+        candidates,
+        None,
+        board,
+        decision,
+        timings,
+        _flow_run_id(),
+        memory=memory.record(),
     )
     run_id = manifest["prefect_flow_run_id"] or datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     folder = Path(job.output.runs) / versions.safe_name(job.dataset_name) / run_id

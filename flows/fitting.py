@@ -106,7 +106,7 @@ def fit_all(
 
     try:
         # torch's random state is per process: one at a time in threads of this process
-        futures = {} if _shares_this_process() else {i: submit(i) for i in todo}
+        futures = {} if shares_this_process() else {i: submit(i) for i in todo}
         for i in todo:
             result = (futures[i] if i in futures else submit(i)).result()
             if isinstance(result, BudgetExceeded):
@@ -121,7 +121,7 @@ def fit_all(
     return fitted, skipped
 
 
-def _shares_this_process() -> bool:
+def shares_this_process() -> bool:
     """True when the flow's task runner runs tasks in threads of this process.
 
     Neural generators seed torch's process-wide generator; two fits in threads of one

@@ -189,6 +189,12 @@ class JobConfig(Section):
         description="minutes the run aims to reach its verdict in: sets the epochs of "
         "epoch-trained generators and skips those that cannot fit",
     )
+    memory: str | None = Field(
+        default=None,
+        description="memory the run may hold resident, e.g. 8G or 512M (default: half of "
+        "the memory available when it starts): big tables' fits, validation and gate are "
+        "sized down or skipped to fit it, and a run that cannot fit refuses at the start",
+    )
     balance: BalanceConfig = Field(default_factory=BalanceConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     runner: RunnerConfig = Field(default_factory=RunnerConfig)
@@ -209,6 +215,16 @@ class JobConfig(Section):
         if isinstance(gen, dict) and "kind" not in gen:  # e.g. --set generator.params.x=1
             return {**raw, "generator": {"kind": cls.DEFAULT_GENERATOR, **gen}}
         return raw
+
+    @field_validator("memory", mode="before")
+    @classmethod
+    def _memory_amount(cls, value: Any) -> str | None:
+        from equipoise.pipeline.footprint import parse_memory
+
+        if value is None:
+            return None
+        parse_memory(value)  # InputError with the form to write
+        return str(value)
 
     @model_validator(mode="after")
     def _check_generators(self) -> JobConfig:

@@ -37,8 +37,10 @@ def build_manifest(
     decision: GateDecision,
     timings: dict[str, float],
     flow_run_id: str | None,
+    memory: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Everything a version records; `written` is None when nothing is published."""
+    """Everything a version records; `written` is None when nothing is published;
+    `memory`: the memory budget's record (`footprint.MemoryPlan.record`)."""
     synthetic = winner.synthetic if written is not None else None
     syn_counts = balance.class_counts(pd.Series(synthetic[1])) if synthetic else {}
     published = written.class_counts if written is not None else {}
@@ -83,6 +85,8 @@ def build_manifest(
             "leaderboard": board.to_records(),
             "skipped": board.skipped,
             "holdout_rows": len(data.y_holdout),
+            # a big table's gate trains on a sample of the training split (footprint.py)
+            "train_rows": (memory or {}).get("gate"),
             "method": board.method,
             "positive_class": str(board.positive),
             "deployment_prior": board.settings.deployment_prior,
@@ -92,6 +96,7 @@ def build_manifest(
                 if r.candidate.dose is not None
             ],
         },
+        "memory": memory,
         "timings_s": timings,
         "packages": {p: package_version(p) for p in modality.packages},
         "python": platform.python_version(),

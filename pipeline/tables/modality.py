@@ -142,6 +142,7 @@ class Tables(Modality):
     def report_block(
         self, data: TableData, winner: Candidate, manifest: Mapping[str, Any]
     ) -> ReportBlock:
+        from equipoise.pipeline.footprint import FIGURE_ROWS
         from equipoise.reports import tables as figures
 
         block: dict[str, Any] = {}
@@ -154,8 +155,17 @@ class Tables(Modality):
                 schema, (split.X_train, split.y_train), winner.synthetic
             )
             block["correlation"] = figures.correlation_difference(schema, real_rows, X_syn)
-            block["dcr"] = figures.dcr_histograms(schema, split.X_train, held, X_syn)
+            # a big table's distance figure: samples (`footprint.FIGURE_ROWS` per set)
+            block["dcr"] = figures.dcr_histograms(
+                schema, _at_most(split.X_train, 4 * FIGURE_ROWS), _at_most(held, FIGURE_ROWS),
+                _at_most(X_syn, FIGURE_ROWS),
+            )  # fmt: skip
         return ReportBlock("tables.html", block)
+
+
+def _at_most(frame: pd.DataFrame, n: int) -> pd.DataFrame:
+    """`frame`, or a seeded random `n` of its rows when it has more."""
+    return frame if len(frame) <= n else frame.sample(n, random_state=0)
 
 
 def settings_for(settings: Any, generator: Any) -> Any:
