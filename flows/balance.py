@@ -192,26 +192,29 @@ def balance(job: JobConfig) -> dict[str, Any]:
         )  # fmt: skip
         skips.update({names[i]: reason for i, reason in over.items()})
         lap("fit")
+        gate = _gate_rows(memory, job, data, sized)
         candidates = []
         for name, generator in zip(names, generators, strict=True):
             if name in skips:
                 candidates.append(Candidate(name, generator, skipped=skips[name]))
                 continue
             reports = staging / "reports" / (name if len(generators) > 1 else "")
-            too_big = _memory_check(memory, name, generator, job, mod, data, fit_rows, sized)
+            too_big = _memory_check(memory, name, generator, job, mod, data, fit_rows, gate)
             if too_big:
                 logger.warning(too_big)
                 candidates.append(Candidate(name, generator, skipped=too_big))
                 continue
-            candidates.append(_candidate(name, generator, job, mod, data, reports, fit_rows))
+            candidates.append(
+                _candidate(name, generator, job, mod, data, reports, fit_rows, gate.asked)
+            )
             lap(f"generate:{name}")
         usable = [c for c in candidates if c.usable]
         # Every run ends in a verdict: with no usable candidate the gate still ranks the
         # real-data strategies and names the best (the failures are in the sentence).
         excluded = {c.name: c.failure or c.skipped or "" for c in candidates if not c.usable}
-        gate_train, gate_sets, settings = _gate_rows(memory, job, data, usable, sized)
+        gate_sets, settings = gate.sets(usable), gate.settings
         arena = Arena(
-            mod.name, data.schema, gate_train, (data.X_holdout, data.y_holdout),
+            mod.name, data.schema, gate.train, (data.X_holdout, data.y_holdout),
             settings, derive_seed(job.seed, "gate"),
             synthesize=_synthesizer(data), scored_only=_rare_classes(job, data.schema),
         )  # fmt: skip
@@ -241,6 +244,12 @@ def balance(job: JobConfig) -> dict[str, Any]:
             versions.discard(staging)
             return _refused(job, folder, board, decision)
         winner = next(c for c in usable if c.name == (decision.winner or best.name))
+        if gate.asked is not None and winner.synthetic is not None:
+            # a big table's candidates sampled what the gate's sample needed: the winner
+            # now makes and validates every row the published set needs
+            winner = _full_set(winner, job, mod, data, staging, fit_rows, len(candidates))
+            candidates = [winner if c.name == winner.name else c for c in candidates]
+            lap(f"generate-all:{winner.name}")
         if decision.publish:  # the share the gate judged; report mode's refused set: all rows
             winner.apply_dose(decision.recommendation and decision.recommendation["dose"])
 
@@ -312,10 +321,12 @@ def _candidate(
     data: Prepared,
     reports_dir: Path,
     fit_rows: tuple[Any, Any] | None = None,
+    asked: dict[Any, int] | None = None,
 ) -> Candidate:
     """Sample and validate one fitted generator (or run one resampler). Validation
     compares the samples with the rows the generator was fitted on (`fit_rows`: the
-    training split, or a big table's sample of it: the only rows it could copy)."""
+    training split, or a big table's sample of it: the only rows it could copy);
+    `asked`: the rows per class to make (default: what balances the input)."""
     logger = get_run_logger()
     ratio = job.balance.target_ratio
     seed = candidate_seed(job, name)
@@ -330,7 +341,7 @@ def _candidate(
             seed=derive_seed(seed, "resample"),
         )  # fmt: skip
         return cand
-    asked = counts.synthetic_counts(mod.balance_counts(data), ratio)
+    asked = asked or counts.synthetic_counts(mod.balance_counts(data), ratio)
     logger.info("%s: synthetic %s to make per class: %s", name, mod.unit, asked)
     try:
         samples = sample_task(generator, counts.with_spare(asked), derive_seed(seed, "sample"))
@@ -365,39 +376,61 @@ def _candidate(
 
 def _memory_check(
     memory: footprint.MemoryPlan, name: str, generator: Any, job: JobConfig, mod: Modality,
-    data: Prepared, fit_rows: tuple[Any, Any], sized: bool,
+    data: Prepared, fit_rows: tuple[Any, Any], gate: _GateRows,
 ) -> str | None:  # fmt: skip
     """Why a candidate's sampling and validation is skipped for the memory budget (None:
     it fits, or nothing to estimate)."""
-    if not sized or isinstance(generator, Resampler):
+    if mod.name != "table" or isinstance(generator, Resampler):
         return None
-    asked = counts.synthetic_counts(mod.balance_counts(data), job.balance.target_ratio)
+    ratio = job.balance.target_ratio
+    asked = gate.asked or counts.synthetic_counts(mod.balance_counts(data), ratio)
     spare = sum(counts.with_spare(asked).values())
     return memory.check_candidate(name, spare, len(fit_rows[1]) + len(data.y_holdout))
 
 
-def _gate_rows(
-    memory: footprint.MemoryPlan, job: JobConfig, data: Prepared, usable: list, sized: bool
-) -> tuple[tuple[Any, Any], dict[str, Any], Any]:
-    """The gate's real training rows (a big table's: every row of the smaller classes and
-    a sample of the largest, `footprint.GATE_TRAIN_ROWS` at most, fewer when the memory
-    budget asks), each candidate's gate set on them (the synthetic rows that balance
-    them) and the gate settings (one worker when the budget asks)."""
-    import dataclasses as dc
+@dataclasses.dataclass
+class _GateRows:
+    """The real rows the gate trains on, and what a candidate samples for it (`asked`:
+    None when the gate uses the whole training split)."""
 
-    from equipoise.validation.gate.arena import SyntheticSet
+    train: tuple[Any, Any]
+    settings: Any
+    asked: dict[Any, int] | None = None
+    need: dict[Any, int] | None = None
+
+    def sets(self, usable: list[Candidate]) -> dict[str, Any]:
+        """Each candidate's gate set on these rows (the synthetic rows that balance them)."""
+        from equipoise.validation.gate.arena import SyntheticSet
+
+        out = {c.name: c.gate_set for c in usable}
+        if self.need is None:
+            return out
+        for name, gate_set in out.items():
+            if isinstance(gate_set, SyntheticSet):
+                out[name] = SyntheticSet(
+                    self.train, counts.head_per_class(*gate_set.synthetic, self.need)
+                )
+        return out
+
+
+def _gate_rows(
+    memory: footprint.MemoryPlan, job: JobConfig, data: Prepared, sized: bool
+) -> _GateRows:
+    """The gate's real training rows: a big table's are every row of the smaller classes
+    and a sample of the largest, `footprint.GATE_TRAIN_ROWS` at most (fewer, and one
+    worker, when the memory budget asks); its candidates then sample the rows that
+    balance that sample (plus the spare), not the whole table's deficit."""
     from equipoise.validation.gate.parallel import workers
 
     settings = job.gate  # type: ignore[attr-defined]
     train = (data.X_train, data.y_train)
-    sets = {c.name: c.gate_set for c in usable}
     if not sized:
-        return train, sets, settings
-    synthetic = max((len(s.synthetic[1]) for s in sets.values() if isinstance(s, SyntheticSet)),
-                    default=0)  # fmt: skip
-    cap, jobs = memory.gate_plan(data.y_train, synthetic, workers(settings.jobs))
+        return _GateRows(train, settings)
+    ratio = job.balance.target_ratio
+    full = counts.synthetic_counts(counts.class_counts(data.y_train), ratio)
+    cap, jobs = memory.gate_plan(data.y_train, sum(full.values()), workers(settings.jobs))
     if jobs != workers(settings.jobs):
-        settings = dc.replace(settings, jobs=jobs)
+        settings = dataclasses.replace(settings, jobs=jobs)
     positions = footprint.gate_rows(data.y_train, cap, derive_seed(job.seed, "gate-rows"))
     memory.gate = {
         "train_rows": len(data.y_train) if positions is None else len(positions),
@@ -407,22 +440,37 @@ def _gate_rows(
         "workers": jobs,
     }
     if positions is None:
-        return train, sets, settings
+        return _GateRows(train, settings)
     train = footprint.take_rows(*train, positions)
-    need = counts.synthetic_counts(counts.class_counts(train[1]), job.balance.target_ratio)
-    for name, gate_set in sets.items():
-        if isinstance(gate_set, SyntheticSet):  # the synthetic rows that balance the sample
-            sets[name] = SyntheticSet(train, counts.head_per_class(*gate_set.synthetic, need))
+    need = counts.synthetic_counts(counts.class_counts(train[1]), ratio)
     memory.gate.update(
         class_counts=footprint.counts_of(train[1]),
         synthetic_rows_per_candidate={str(k): v for k, v in need.items()},
     )
     get_run_logger().info(
         "gate trains on %d of %d training rows (every row of the smaller classes, a sample "
-        "of the largest), %d worker(s); scored on all %d holdout rows",
-        len(positions), len(data.y_train), jobs, len(data.y_holdout),
+        "of the largest), %d worker(s), scored on all %d holdout rows; each candidate "
+        "samples the %s synthetic rows that balance them, the winner all it publishes",
+        len(positions), len(data.y_train), jobs, len(data.y_holdout), need,
     )  # fmt: skip
-    return train, sets, settings
+    return _GateRows(train, settings, asked=need, need=need)
+
+
+def _full_set(
+    winner: Candidate, job: JobConfig, mod: Modality, data: Prepared, staging: Path,
+    fit_rows: tuple[Any, Any], n_candidates: int,
+) -> Candidate:  # fmt: skip
+    """The winner of a gate on a big table's sample with every synthetic row the
+    published set needs, sampled and validated like the gate's (ValidationFailed when
+    they fail). The gate judged the rows its sample needed, of the same fitted
+    generator; the manifest records both counts."""
+    reports = staging / "reports" / (winner.name if n_candidates > 1 else "")
+    full = _candidate(winner.name, winner.generator, job, mod, data, reports, fit_rows)
+    if full.failure:
+        raise ValidationFailed(f"{full.failure} (on every row to publish; the gate's passed)")
+    full.gate_set = winner.gate_set
+    full.judged_rows = len(winner.synthetic[1]) if winner.synthetic is not None else 0
+    return full
 
 
 def _rare_classes(job: JobConfig, schema: Any) -> tuple[Any, ...]:

@@ -41,6 +41,9 @@ class Candidate:
     dose: dict[str, Any] | None = None
     #: why it was left out before sampling (the portfolio's rules, the time budget)
     skipped: str | None = None
+    #: a big table's winner: the accepted rows the gate judged (on its sample of the
+    #: training split) before every row to publish was made (None: the gate judged these)
+    judged_rows: int | None = None
 
     def apply_dose(self, dose: Mapping[str, Any] | None) -> None:
         """Keep the share of each class's accepted rows that the gate's dose search chose
@@ -87,6 +90,7 @@ class Candidate:
             **self.info(),
             "synthetic_sampled": self.sampled,
             "synthetic_accepted": 0 if self.synthetic is None else len(self.synthetic[1]),
+            **({"synthetic_judged_by_gate": self.judged_rows} if self.judged_rows else {}),
             "validation_passed": None if self.validation is None else self.validation.passed,
             "dose": self.dose,
             "failure": self.failure,

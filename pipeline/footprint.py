@@ -40,7 +40,7 @@ FIT_CLASS_ROWS = 10_000
 MIN_FIT_CLASS_ROWS = 1_000
 #: real training rows the gate trains on at most: all of the smaller classes' rows, a
 #: sample of the largest class's
-GATE_TRAIN_ROWS = 40_000
+GATE_TRAIN_ROWS = 20_000
 #: the fewest gate training rows (the largest class's sample) before the run refuses
 MIN_GATE_TRAIN_ROWS = 5_000
 #: rows per set the report's distance-to-closest-record figure uses at most
