@@ -75,7 +75,8 @@ class Candidate:
             "params": generator.params(),
         }
         for attr, key in (("method_", "method"), ("match_rates_", "label_match_rate"),
-                          ("embedding_model_", "embedding_model")):  # fmt: skip
+                          ("embedding_model_", "embedding_model"),
+                          ("capped_levels_", "capped_levels")):  # fmt: skip
             if hasattr(generator, attr):
                 value = getattr(generator, attr)
                 out[key] = (
