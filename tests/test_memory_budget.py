@@ -198,7 +198,7 @@ def test_a_budget_too_small_for_the_smallest_gate_refuses_at_the_start(tmp_path)
 def test_a_100k_row_table_with_thousands_of_levels_reaches_a_verdict_on_samples(tmp_path):
     frame = _table(100_000, 0.03, 3000)
     assert frame["code"].nunique() > 2500
-    result = _run(tmp_path, frame, "--generator", "smote", "--set=balance.target_ratio=0.1")
+    result = _run(tmp_path, frame, "--generator", "smote", "--set=balance.target_ratio=0.05")
     manifest = _manifest(result)
     memory = manifest["memory"]
     train = manifest["class_counts"]["train"]
