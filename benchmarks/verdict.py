@@ -78,11 +78,13 @@ class Captured:
         import equipoise.flows.balance as flow
 
         self.calls: list[tuple] = []
+        self.boards: list = []
         real = flow.run_gate
 
         def spy(arena, synthetic_sets, **kwargs):
             self.calls.append((arena, dict(synthetic_sets)))
-            return real(arena, synthetic_sets, **kwargs)
+            self.boards.append(real(arena, synthetic_sets, **kwargs))
+            return self.boards[-1]
 
         flow.run_gate = spy
 
@@ -139,7 +141,24 @@ def option_scores(board, metric: str) -> dict[tuple, float]:
     return out
 
 
-def one(name: str, seed: int, regime: str, store: Path, sets: list[str]) -> dict:
+def dump_board(board, metric: str, path: Path) -> None:
+    """Every baseline entry's point, bootstrap draws and jackknife values of `metric` on
+    all rows (npz), so that other recommendation rules can be scored offline."""
+    import numpy as np
+
+    out = {}
+    for row in board.family("baseline"):
+        key = f"{row.candidate.name}|{row.candidate.model}"
+        point, draws = row.on("all")
+        out[key + "|point"] = np.asarray(point[metric])
+        out[key + "|draws"] = np.asarray(draws[metric], dtype=np.float32)
+        out[key + "|jack"] = np.asarray(row.jackknife("all", metric), dtype=np.float32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, **out)
+
+
+def one(name: str, seed: int, regime: str, store: Path, sets: list[str],
+        boards: Path | None = None) -> dict:  # fmt: skip
     from sklearn.model_selection import train_test_split
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -151,6 +170,9 @@ def one(name: str, seed: int, regime: str, store: Path, sets: list[str]) -> dict
         capture = Captured()
         ran = run_equipoise(inner.reset_index(drop=True), label, seed, regime, store, work, sets)
         arena, synthetic_sets = capture.calls[-1]
+        if boards is not None:
+            dump_board(capture.boards[-1], REGIMES[regime]["metric"],
+                       boards / f"{name}-{seed}-{regime}.npz")  # fmt: skip
         board = outer_board(arena, synthetic_sets, outer.reset_index(drop=True), arena.settings)
     metric = REGIMES[regime]["metric"]
     scores = option_scores(board, metric)
@@ -243,6 +265,11 @@ def main() -> None:
                         help="a config override for every run (a variant)")  # fmt: skip
     parser.add_argument("--store", default=None, help="a store kept between runs (fit cache)")
     parser.add_argument("--out", default="benchmarks/results/verdict.jsonl")
+    parser.add_argument(
+        "--boards",
+        default=None,
+        help="a folder for each run's baseline draws (offline rule studies)",
+    )
     parser.add_argument("--table", action="store_true", help="print the summary and stop")
     args = parser.parse_args()
     out = Path(args.out)
@@ -261,7 +288,8 @@ def main() -> None:
                 if (name, seed, regime, variant) in done:
                     continue
                 try:
-                    row = one(name, seed, regime, store, args.sets)
+                    row = one(name, seed, regime, store, args.sets,
+                              Path(args.boards) if args.boards else None)  # fmt: skip
                 except Exception as error:  # a run that fails is a result too
                     row = {"table": name, "seed": seed, "regime": regime, "variant": variant,
                            "error": f"{type(error).__name__}: {error}"[:500]}  # fmt: skip

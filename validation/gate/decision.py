@@ -5,9 +5,10 @@ candidate, model and dose among all entries), and no guard metric drops by more 
 its tolerance. A tie publishes nothing. Each synthetic entry is compared with the
 baselines on its own scope (the holdout rows alone for a costly generator in a
 cross-fitted gate). The decision reads as one sentence; a refusal ends with what to
-use instead (`recommendation`: the best baseline with the settings that reproduce it,
-also machine-readable). Every run ends in a verdict: when no synthetic set reached the
-gate, the baselines are still ranked and the best one named."""
+use instead (`recommendation`, also machine-readable, with the settings that reproduce
+it): the reference real-data strategy, unless another beats it clearly after choosing
+among all of them (`selection.advise`). Every run ends in a verdict: when no synthetic
+set reached the gate, the baselines are still ranked and one is named."""
 
 from __future__ import annotations
 
@@ -53,6 +54,8 @@ class GateDecision:
     simultaneous: dict[str, Any] = field(default_factory=dict)
     #: the baseline whose lower bound decided, when not the best baseline itself
     binding_baseline: str | None = None
+    #: how the recommended real-data strategy was chosen (`selection.Advice.to_dict`)
+    advice: dict[str, Any] = field(default_factory=dict)
     #: baselines that could not be trained, and synthetic sets that never reached the gate
     left_out: list[str] = field(default_factory=list)
     excluded: dict[str, str] = field(default_factory=dict)
@@ -82,8 +85,10 @@ def decide(board: Leaderboard, settings: Any = None) -> GateDecision:
             False, f"the no-resampling baseline could not be trained ({why}), so there is "
             "nothing to compare synthetic data with; nothing published" + tail, **common,
         )  # fmt: skip
-    advice = recommend(base)
-    instead = _use_instead(advice)
+    advised = selection.advise(board, primary, level)
+    advice = recommend(advised.choice)
+    common["advice"] = advised.to_dict()
+    instead = _use_instead(advice) + _why(advised, name, level)
     rows = board.family("synthetic")
     if not rows:
         failed = [f"{n}: {w}" for n, w in board.excluded.items()]
@@ -93,14 +98,16 @@ def decide(board: Leaderboard, settings: Any = None) -> GateDecision:
             if s.get("family") == "synthetic"
         ]
         why = f" ({_first(failed)})" if failed else ""
+        chosen = advised.choice
         sentence = (
-            f"no synthetic set could be judged{why}; {_who(base)} leads the real-data "
-            f"strategies with {name} {base.point[primary]:.3f}; nothing published{tail}; "
+            f"no synthetic set could be judged{why}; {_who(chosen)} is the real-data "
+            f"strategy to use ({name} {chosen.point[primary]:.3f}); nothing published{tail}; "
             f"use instead: {instead}"
         )
         return GateDecision(
-            False, sentence, baseline=base.candidate.name, baseline_model=base.candidate.model,
-            baseline_value=base.point[primary], recommendation=advice, **common,
+            False, sentence, baseline=chosen.candidate.name,
+            baseline_model=chosen.candidate.model, baseline_value=chosen.point[primary],
+            recommendation=advice, **common,
         )  # fmt: skip
     syn = max(rows, key=lambda r: _finite(_lead(board, r, primary)))
     scope = syn.candidate.scope
@@ -182,6 +189,23 @@ def decide(board: Leaderboard, settings: Any = None) -> GateDecision:
         )
     sentence += _hints(board, bounds) + tail + f"; use instead: {instead}"
     return GateDecision(False, sentence, **numbers, **common, recommendation=advice)
+
+
+def _why(advised: selection.Advice, name: str, level: float) -> str:
+    """Why the verdict names this real-data strategy, in a parenthesis."""
+    if advised.switched:
+        return (
+            f" (it beats the reference, {_who(advised.reference)}, on {name} by "
+            f"{advised.uplift:+.3f}, {level:.0%} simultaneous lower bound {advised.low:+.3f} "
+            f"over {advised.compared} real-data entries)"
+        )
+    if advised.rival is None:  # the only real-data entry
+        return ""
+    return (
+        f" (the reference strategy: no other real-data strategy beats it at {level:.0%} "
+        f"after choosing among {advised.compared}; the closest, {_who(advised.rival)}, by "
+        f"{advised.uplift:+.3f} [{advised.low:+.3f}, {advised.high:+.3f}])"
+    )
 
 
 def _lead(board: Leaderboard, row: Row, primary: str) -> float:
