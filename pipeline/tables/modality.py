@@ -75,6 +75,11 @@ class Tables(Modality):
         "numpy", "pyarrow", "torch", "prefect", "great-expectations",
     )  # fmt: skip
 
+    def real_frame(self, job: Any) -> pd.DataFrame | None:
+        from equipoise.pipeline.tables.loading import read_source
+
+        return read_source(job.input.source, labels=[job.input.label])
+
     @property
     def job_model(self) -> type[TableJob]:
         from equipoise.pipeline.tables.config import TableJob

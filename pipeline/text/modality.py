@@ -40,6 +40,14 @@ class Text(SplitBalanced):
         "imbalanced-learn", "pandas", "numpy", "pyarrow", "prefect", "great-expectations",
     )  # fmt: skip
 
+    def real_frame(self, job: Any) -> pd.DataFrame | None:
+        from equipoise.pipeline.tables.loading import read_source
+
+        return read_source(job.input.source, labels=[job.input.label])
+
+    def claims(self, data: Any, source: str, text: str | None) -> bool:
+        return text is not None
+
     @property
     def job_model(self) -> type[TextJob]:
         from equipoise.pipeline.text.config import TextJob
