@@ -85,7 +85,7 @@ class Captured:
         real = flow.run_gate
 
         def spy(arena, synthetic_sets, **kwargs):
-            self.calls.append((arena, dict(synthetic_sets)))
+            self.calls.append((arena, dict(synthetic_sets), kwargs))
             self.boards.append(real(arena, synthetic_sets, **kwargs))
             return self.boards[-1]
 
@@ -172,7 +172,7 @@ def one(name: str, seed: int, regime: str, store: Path, sets: list[str],
         )
         capture = Captured()
         ran = run_equipoise(inner.reset_index(drop=True), label, seed, regime, store, work, sets)
-        arena, synthetic_sets = capture.calls[-1]
+        arena, synthetic_sets, _ = capture.calls[-1]
         if boards is not None:
             dump_board(capture.boards[-1], REGIMES[regime]["metric"],
                        boards / f"{name}-{seed}-{regime}.npz")  # fmt: skip
