@@ -25,6 +25,7 @@ from verdict import Captured, frame_of, run_equipoise
 VARIANTS = {
     "holdout": {"cross_fit": "never"},
     "cross-fitted": {"cross_fit": "always"},
+    "cross-fitted, 3 folds": {"cross_fit": "always", "cross_fit_folds": 3},
     "cross-fitted, no threshold baseline": {"cross_fit": "always", "drop": "threshold"},
     "holdout, no threshold baseline": {"cross_fit": "never", "drop": "threshold"},
     "cross-fitted, dose: every row at weight 1": {"cross_fit": "always", "dose": None},
@@ -36,6 +37,8 @@ def measure(arena, sets: dict, refit: dict, variant: dict) -> dict:
     from equipoise.validation.gate import decide, run_gate
 
     change = {"cross_fit": variant["cross_fit"], "jobs": 1}
+    if "cross_fit_folds" in variant:
+        change["cross_fit_folds"] = variant["cross_fit_folds"]
     if "dose" in variant:
         change["dose"] = variant["dose"]
     if "drop" in variant:

@@ -68,7 +68,6 @@ def decide(board: Leaderboard, settings: Any = None) -> GateDecision:
     """Apply the rule to a leaderboard (settings default to the board's own)."""
     settings = settings or board.settings
     primary, level = settings.primary, settings.confidence
-    name = LABELS[primary]
     left_out = _left_out_baselines(board)
     common = {"primary": primary, "min_uplift": settings.min_uplift, "confidence": level,
               "left_out": left_out, "excluded": dict(board.excluded)}  # fmt: skip
@@ -88,28 +87,54 @@ def decide(board: Leaderboard, settings: Any = None) -> GateDecision:
     advised = selection.advise(board, primary, level)
     advice = recommend(advised.choice)
     common["advice"] = advised.to_dict()
-    instead = _use_instead(advice) + _why(advised, name, level)
-    rows = board.family("synthetic")
-    if not rows:
-        failed = [f"{n}: {w}" for n, w in board.excluded.items()]
-        failed += [
-            f"{s['candidate']} ({s['model']}): {s['error']}"
-            for s in board.skipped
-            if s.get("family") == "synthetic"
-        ]
-        why = f" ({_first(failed)})" if failed else ""
-        chosen = advised.choice
-        sentence = (
-            f"no synthetic set could be judged{why}; {_who(chosen)} is the real-data "
-            f"strategy to use ({name} {chosen.point[primary]:.3f}); nothing published{tail}; "
-            f"use instead: {instead}"
-        )
-        return GateDecision(
-            False, sentence, baseline=chosen.candidate.name,
-            baseline_model=chosen.candidate.model, baseline_value=chosen.point[primary],
-            recommendation=advice, **common,
-        )  # fmt: skip
-    syn = max(rows, key=lambda r: _finite(_lead(board, r, primary)))
+    instead = _use_instead(advice) + _why(advised, LABELS[primary], level)
+    if not board.family("synthetic"):
+        return _nothing_judged(board, advised, advice, instead, tail, common)
+    return _judged(board, settings, advice, instead, tail, common)
+
+
+def _nothing_judged(board, advised, advice, instead: str, tail: str, common) -> GateDecision:
+    """The verdict when no synthetic set reached the gate: the real-data strategy."""
+    primary = board.settings.primary
+    failed = [f"{n}: {w}" for n, w in board.excluded.items()]
+    failed += [
+        f"{s['candidate']} ({s['model']}): {s['error']}"
+        for s in board.skipped
+        if s.get("family") == "synthetic"
+    ]
+    why = f" ({_first(failed)})" if failed else ""
+    chosen = advised.choice
+    sentence = (
+        f"no synthetic set could be judged{why}; {_who(chosen)} is the real-data "
+        f"strategy to use ({LABELS[primary]} {chosen.point[primary]:.3f}); nothing "
+        f"published{tail}; use instead: {instead}"
+    )
+    return GateDecision(
+        False, sentence, baseline=chosen.candidate.name,
+        baseline_model=chosen.candidate.model, baseline_value=chosen.point[primary],
+        recommendation=advice, **common,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Contest:
+    """The best synthetic entry against the best baseline on its scope, with bounds."""
+
+    syn: Row
+    rival: Row
+    uplift: float
+    low: float
+    high: float
+    binding: Row
+    binding_low: float
+    bounds: selection.Bounds
+    failures: list[str]
+    numbers: dict[str, Any]
+
+
+def _contest(board: Leaderboard, settings: Any) -> _Contest:
+    primary, level = settings.primary, settings.confidence
+    syn = max(board.family("synthetic"), key=lambda r: _finite(_lead(board, r, primary)))
     scope = syn.candidate.scope
     rival = board.best("baseline", scope)
     rival_point = rival.on(scope)[0]
@@ -134,49 +159,52 @@ def decide(board: Leaderboard, settings: Any = None) -> GateDecision:
         for m, g in guards.items()
         if g["drop"] > g["tolerance"] + 1e-12
     ]
+    numbers = {
+        "winner": syn.candidate.name, "winner_model": syn.candidate.model,
+        "winner_value": syn.point[primary], "baseline": rival.candidate.name,
+        "baseline_model": rival.candidate.model, "baseline_value": rival_point[primary],
+        "uplift": uplift, "ci_low": low, "ci_high": high, "guard_failures": failures,
+        "guards": guards, "scope": scope, "scored_rows": board.rows_of(scope),
+        "simultaneous": bounds.to_dict(),
+        "binding_baseline": None if binding is rival else binding.candidate.key,
+    }  # fmt: skip
+    return _Contest(syn, rival, uplift, low, high, binding, binding_low, bounds, failures, numbers)
+
+
+def _judged(board, settings, advice, instead: str, tail: str, common) -> GateDecision:
+    """The verdict when synthetic sets competed: publish the best, or refuse and say why."""
+    primary, level, name = settings.primary, settings.confidence, LABELS[settings.primary]
+    c = _contest(board, settings)
+    syn, rival, uplift, scope = c.syn, c.rival, c.uplift, c.syn.candidate.scope
+    rival_value = rival.on(scope)[0][primary]
     on = (
         ""
         if scope == ALL
         else f" on the {board.rows_of(scope)} holdout rows its generator never saw"
     )
-    numbers = {
-        "winner": syn.candidate.name,
-        "winner_model": syn.candidate.model,
-        "winner_value": syn.point[primary],
-        "baseline": rival.candidate.name,
-        "baseline_model": rival.candidate.model,
-        "baseline_value": rival_point[primary],
-        "uplift": uplift,
-        "ci_low": low,
-        "ci_high": high,
-        "guard_failures": failures,
-        "guards": guards,
-        "scope": scope,
-        "scored_rows": board.rows_of(scope),
-        "simultaneous": bounds.to_dict(),
-        "binding_baseline": None if binding is rival else binding.candidate.key,
-    }
-    entries = f"{bounds.synthetic_entries} synthetic × {bounds.baseline_entries} baseline entries"
-    interval = (
-        f"{uplift:+.3f} [{level:.0%} CI {low:+.3f}, {high:+.3f}, simultaneous over {entries}]"
+    entries = (
+        f"{c.bounds.synthetic_entries} synthetic × {c.bounds.baseline_entries} baseline entries"
     )
-    lower_ok = np.isfinite(binding_low) and binding_low >= settings.min_uplift
-    if uplift > 0 and lower_ok and not failures:
+    interval = (
+        f"{uplift:+.3f} [{level:.0%} CI {c.low:+.3f}, {c.high:+.3f}, simultaneous over {entries}]"
+    )
+    lower_ok = np.isfinite(c.binding_low) and c.binding_low >= settings.min_uplift
+    if uplift > 0 and lower_ok and not c.failures:
         sentence = (
             f"{_who(syn)} beats {_who(rival)} on {name}{on}: {syn.point[primary]:.3f} vs "
-            f"{rival_point[primary]:.3f}, uplift {interval}; published{tail}"
+            f"{rival_value:.3f}, uplift {interval}; published{tail}"
         )
-        return GateDecision(True, sentence, **numbers, **common, recommendation=recommend(syn))
+        return GateDecision(True, sentence, **c.numbers, **common, recommendation=recommend(syn))
     if uplift <= 0:
         sentence = (
-            f"{_who(rival)} beats every synthetic set ({name}{on} {rival_point[primary]:.3f} vs "
+            f"{_who(rival)} beats every synthetic set ({name}{on} {rival_value:.3f} vs "
             f"{syn.point[primary]:.3f} for {_who(syn)}, {interval}); nothing published"
         )
     elif not lower_ok:
         against = (
             ""
-            if binding is rival
-            else (f" (against {_who(binding)} its lower bound is {binding_low:+.3f})")
+            if c.binding is rival
+            else (f" (against {_who(c.binding)} its lower bound is {c.binding_low:+.3f})")
         )
         sentence = (
             f"{_who(syn)} improves {name}{on} by {interval} over {_who(rival)}, but the "
@@ -185,10 +213,10 @@ def decide(board: Leaderboard, settings: Any = None) -> GateDecision:
     else:
         sentence = (
             f"{_who(syn)} improves {name}{on} by {interval} over {_who(rival)}, but "
-            f"{'; '.join(failures)}; nothing published"
+            f"{'; '.join(c.failures)}; nothing published"
         )
-    sentence += _hints(board, bounds) + tail + f"; use instead: {instead}"
-    return GateDecision(False, sentence, **numbers, **common, recommendation=advice)
+    sentence += _hints(board, c.bounds) + tail + f"; use instead: {instead}"
+    return GateDecision(False, sentence, **c.numbers, **common, recommendation=advice)
 
 
 def _why(advised: selection.Advice, name: str, level: float) -> str:
