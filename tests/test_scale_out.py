@@ -1,9 +1,11 @@
-"""Scale-out: the config's runner sends the fits to Prefect task runners; two
-generators fitted on a real `distributed.LocalCluster` with 2 workers give the same
-version as a sequential run."""
+"""Scale-out: the config's runner sends the fits to Prefect task runners, and a Dask
+runner also takes the gate's units (entries x folds); two generators fitted and a
+cross-fitted gate run on a real `distributed.LocalCluster` with 2 worker processes give
+the same decision and version as a sequential run."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from equipoise.pipeline.config import RunnerConfig, load_job
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
 
-def _run(tmp_path: Path, frame, store: str, runner: dict) -> Path:
+def _run(tmp_path: Path, frame, store: str, runner: dict) -> dict:
     from equipoise.flows.balance import balance
 
     data = tmp_path / "table.csv"
@@ -28,13 +30,14 @@ def _run(tmp_path: Path, frame, store: str, runner: dict) -> Path:
                 "mode": "report",
                 "models": ["logreg"],
                 "baselines": ["none"],
-                "cross_fit": "never",
+                "cross_fit": "always",  # folds x entries, cheap generators refitted
+                "cross_fit_folds": 2,
             },
             "output": {"store": str(tmp_path / store)},
             "runner": runner,
         }
     )
-    return Path(with_runner(balance, config.runner)(config)["path"])
+    return with_runner(balance, config.runner)(config)
 
 
 def test_dask_cluster_gives_the_sequential_result(tmp_path, attrition_narrow):
@@ -53,9 +56,18 @@ def test_dask_cluster_gives_the_sequential_result(tmp_path, attrition_narrow):
             {"kind": "dask", "address": cluster.scheduler_address},
         )
         ran = stream.data
-    assert len(ran) >= 2, "both fits ran as tasks on the cluster's workers"
-    assert on_dask.name == sequential.name, "same version id"
-    assert (on_dask / "train.parquet").read_bytes() == (sequential / "train.parquet").read_bytes()
+    names = [t["key"] for t in ran]
+    assert sum(k.startswith("_fit-") for k in names) == 2, "both fits ran on the cluster"
+    # 3 sources (the none baseline, smote and the copula refitted) x 2 folds
+    assert sum(k.startswith("_on_worker") for k in names) == 6, "the gate's units too"
+    workers = {t["worker"] for t in ran if t["key"].startswith("_on_worker")}
+    assert len(workers) == 2, "spread over both workers"
+    assert on_dask["sentence"] == sequential["sentence"], "same gate decision"
+    assert on_dask["version"] == sequential["version"], "same version id"
+    one, two = Path(on_dask["path"]), Path(sequential["path"])
+    assert (one / "train.parquet").read_bytes() == (two / "train.parquet").read_bytes()
+    manifest = json.loads((one / "manifest.json").read_text())
+    assert manifest["gate"]["method"]["jobs"] == "dask: 2 workers"
 
 
 @pytest.mark.parametrize(
