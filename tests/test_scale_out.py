@@ -89,3 +89,41 @@ def test_address_without_dask_is_refused():
 
     with pytest.raises(InputError, match=r"runner\.address is for kind: dask"):
         RunnerConfig(kind="thread", address="tcp://127.0.0.1:8786")
+
+
+def test_ctgan_fitted_on_a_dask_worker_gives_the_in_process_version(tmp_path, attrition_narrow):
+    """The recorded non-determinism (BENCHMARKS.md, "Operations"): a CTGAN fit on a Dask
+    worker once gave another version id than in the run's process. Dask's nanny starts
+    workers with PYTHONHASHSEED=6640 and OMP/MKL/OpenBLAS at 1 thread; CTGAN's fit and
+    sampling are now pinned to `limited_threads()` and seeded from the fit seed alone
+    (`set_random_state`), so the same seed gives the same rows wherever it runs."""
+    from distributed import Client, LocalCluster, get_task_stream
+
+    from equipoise.flows.balance import balance
+
+    data = tmp_path / "table.csv"
+    attrition_narrow.to_csv(data, index=False)
+
+    def run(store: str, runner: dict) -> dict:
+        config = load_job(
+            base={
+                "data": {"source": str(data), "label": "Attrition"},
+                "generator": [{"kind": "ctgan", "params": {"epochs": 3}}],
+                "validation": {"min_column_pair_trends": 0.2, "min_column_shapes": 0.2},
+                "gate": {"mode": "report", "models": ["logreg"], "baselines": ["none"]},
+                "output": {"store": str(tmp_path / store)},
+                "runner": runner,
+            }
+        )
+        return with_runner(balance, config.runner)(config)
+
+    in_process = run("sequential", {"kind": "sequential"})
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=True) as cluster,
+        Client(cluster) as client,
+        get_task_stream(client) as stream,
+    ):
+        on_dask = run("dask", {"kind": "dask", "address": cluster.scheduler_address})
+    fits = [t for t in stream.data if t["key"].startswith("_fit-")]  # filled on exit
+    assert len(fits) == 1, "the CTGAN fit ran on the worker"
+    assert on_dask["version"] == in_process["version"]
