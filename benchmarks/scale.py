@@ -214,6 +214,14 @@ def run_one(rows: int, runner: str, seed: int, *, cap: float, address_space: flo
             peak = watch.peak(at, at + seconds)
             steps[step] = {"s": round(seconds, 1), "peak_rss_gb": _gb(peak)}
             at += seconds
+    # the flow's own log lines, with the peak RSS since the previous one: where the time
+    # and memory went, also for a run a guard killed (no manifest)
+    events, before = [], started
+    for t, text in lines:
+        if " | " in text and ("Flow run" in text or "fitted" in text):
+            events.append([round(t - started, 1), _gb(watch.peak(before, t)), text[:200]])
+            before = t
+    events.append([round(wall, 1), _gb(watch.peak(before)), "(end)"])
     cands = manifest.get("candidates", [])
     gate = manifest.get("gate", {})
     errors = [text for _, text in lines if text.startswith("error:")]
@@ -242,6 +250,7 @@ def run_one(rows: int, runner: str, seed: int, *, cap: float, address_space: flo
         "timeout_s": timeout,
         "sets": list(sets),
         "load": _load(),
+        "events": events[-40:],
     }
 
 
@@ -276,7 +285,7 @@ def fits_in(points: list[tuple[float, float]], budget_gb: float) -> int | None:
     if len(points) < 2:
         return None
     b, a = np.polyfit(np.log([p[0] for p in points]), np.log([p[1] for p in points]), 1)
-    return int(math.exp((math.log(budget_gb) - a) / b)) if b > 0 else None
+    return round(math.exp((math.log(budget_gb) - a) / b)) if b > 0 else None
 
 
 def markdown(path: Path) -> str:
