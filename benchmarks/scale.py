@@ -308,7 +308,7 @@ def markdown(path: Path) -> str:
             said = [e[2] for e in r.get("events", []) if "Flow run" in e[2]]
             said = said or [t for t in r.get("last_lines", []) if "Flow run" in t]
             where = said[-1].split(" - ", 1)[-1] if said else "?"
-            verdict += f" after {r['timeout_s']:.0f} s; last: {where[:70]}"
+            verdict += f" at {r['wall_s']:.0f} s; last: {where[:70]}"
         out.append(
             f"| {r['rows']:,} | {r['runner']} | {verdict} | {r['wall_s']} | "
             f"{r['peak_rss_gb']} | " + " | ".join(cells) + " |"
