@@ -93,10 +93,11 @@ def test_address_without_dask_is_refused():
 
 def test_ctgan_fitted_on_a_dask_worker_gives_the_in_process_version(tmp_path, attrition_narrow):
     """The recorded non-determinism (BENCHMARKS.md, "Operations"): a CTGAN fit on a Dask
-    worker once gave another version id than in the run's process. Dask's nanny starts
-    workers with PYTHONHASHSEED=6640 and OMP/MKL/OpenBLAS at 1 thread; CTGAN's fit and
-    sampling are now pinned to `limited_threads()` and seeded from the fit seed alone
-    (`set_random_state`), so the same seed gives the same rows wherever it runs."""
+    worker once gave another version id than in the run's process. Not reproduced on the
+    current code (CTGAN's fit and sampling pinned to `limited_threads()`, seeded from the
+    fit seed alone); which change removed it was not isolated. This holds it: Dask's
+    nanny starts the worker with PYTHONHASHSEED=6640 and 1 OpenMP thread, and the same
+    seed must still give the same version."""
     from distributed import Client, LocalCluster, get_task_stream
 
     from equipoise.flows.balance import balance
