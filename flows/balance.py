@@ -74,8 +74,9 @@ def _gate(
 ):
     logger = get_run_logger()
     board = run_gate(
-        arena, synthetic_sets, progress=current_reporter(logger), refit=refit, excluded=excluded
-    )
+        arena, synthetic_sets, progress=current_reporter(logger), refit=refit, excluded=excluded,
+        mapper=runners.gate_mapper(),  # a Dask runner's cluster takes the gate's units
+    )  # fmt: skip
     logger.info("gate: %s", board.method["sentence"])
     for item in board.skipped:
         logger.warning("gate: %(candidate)s · %(model)s could not be trained: %(error)s", item)
@@ -189,7 +190,7 @@ def balance(job: JobConfig) -> dict[str, Any]:
         arena = Arena(
             mod.name, data.schema, (data.X_train, data.y_train), (data.X_holdout, data.y_holdout),
             job.gate, derive_seed(job.seed, "gate"),  # type: ignore[attr-defined]
-            synthesize=_synthesizer(data), scored_only=_rare_classes(job, data.schema),
+            synthesize=_synthesizer(data.schema), scored_only=_rare_classes(job, data.schema),
         )  # fmt: skip
         refits = {c.name: refitter(c, job, mod, data.schema) for c in usable}
         board, decision = gate_task(
@@ -342,13 +343,14 @@ def _rare_classes(job: JobConfig, schema: Any) -> tuple[Any, ...]:
     return tuple(c for c in schema.classes if str(c) == str(rare.class_))
 
 
-def _synthesizer(data: Prepared):
+def _synthesizer(schema: Any):
     """The gate's hook for baselines made by a generator (images: oversampling with
     augmentation): that kind fitted on the real training rows it is given (the training
-    split, or a cross-fitting fold's training part)."""
+    split, or a cross-fitting fold's training part). It holds the schema alone, not the
+    data: it travels with every unit of the gate to worker processes or Dask workers."""
 
     def synthesize(kind: str, train: tuple[Any, Any], asked: dict, seed: int):
-        generator = registry.create(kind, data.schema)
+        generator = registry.create(kind, schema)
         generator.fit(*train, seed=derive_seed(seed, "fit"))
         return generator.sample(asked, seed=derive_seed(seed, "sample"))
 

@@ -138,7 +138,8 @@ def judge(
         units, method, rows, left_out = _cross_fit_plan(
             arena, synthetic_sets, refit, baselines, why
         )
-    method["jobs"] = "custom" if mapper is not None else workers(settings.jobs)
+    # a mapper may say where it runs (`parallel.dask_mapper`: "dask: N workers")
+    method["jobs"] = getattr(mapper, "where", "custom") if mapper else workers(settings.jobs)
     mapper = mapper or local_mapper(settings.jobs)
     done: list[Done] = []
     label = "gate: cross-fitting" if method["method"] == "cross_fit" else "gate: training"
