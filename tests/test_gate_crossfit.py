@@ -166,7 +166,7 @@ def test_a_30_row_class_is_judged_by_cross_fitting_and_the_report_says_so(
     assert method["folds"] == 3 and method["repeats"] == 1 and method["refitted"] == ["smote"]
     assert method["reason"].startswith("the holdout has ") and "class 'Yes'" in method["reason"]
     html = (folder / "report.html").read_text()
-    assert "judged by 4-fold cross-fitting on all 180 real rows because the " \
+    assert "judged by 3-fold cross-fitting on all 180 real rows because the " \
            "holdout has" in html and "refitted per fold: smote" in html  # fmt: skip
 
 

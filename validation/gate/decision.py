@@ -230,9 +230,10 @@ def _why(advised: selection.Advice, name: str, level: float) -> str:
     if advised.rival is None:  # the only real-data entry
         return ""
     return (
-        f" (the reference strategy: no other real-data strategy beats it at {level:.0%} "
-        f"after choosing among {advised.compared}; the closest, {_who(advised.rival)}, by "
-        f"{advised.uplift:+.3f} [{advised.low:+.3f}, {advised.high:+.3f}])"
+        f" (the reference strategy: none of the {advised.compared} other real-data entries "
+        f"beats it at {level:.0%} once the best is chosen; the closest, "
+        f"{_who(advised.rival)}, by {advised.uplift:+.3f} [{advised.low:+.3f}, "
+        f"{advised.high:+.3f}])"
     )
 
 
