@@ -132,6 +132,84 @@ def _hand_off_refusal(specs: list, folder: Path) -> list:
 handoff_refusal_task = _task(_hand_off_refusal, "hand-off-refusal")
 
 
+def _best(board: Any, decision: Any, candidates: list[Candidate], usable: list[Candidate]):
+    """The candidate the verdict is about: the decision's winner, else the gate's best
+    synthetic entry's, else the first usable (or first) candidate."""
+    leader = board.best("synthetic")  # None when the gate could train no synthetic set
+    leader_name = decision.winner or (leader.candidate.name if leader else None)
+    best = next((c for c in candidates if c.name == leader_name), None)
+    return best or (usable or candidates)[0]
+
+
+def _merge_publish(
+    job: JobConfig, mod: Modality, data: Prepared, who: tuple[Candidate, list[Candidate]],
+    verdict: tuple[Any, Any], staging: Path, lap: Laps,
+) -> Any:  # fmt: skip
+    """Merge and publish the winner's version; the manifest and the report come last."""
+    (winner, candidates), (board, decision) = who, verdict
+
+    def finish(version: str, hashes: dict[str, str], written: Written):
+        lap("publish")  # merge and data files; the manifest comes last, with this lap
+        manifest = build_manifest(
+            job, mod, data, winner, candidates, written, board, decision, lap.timings,
+            _flow_run_id(),
+        )  # fmt: skip
+        manifest["files_data"] = hashes
+        return manifest, _report(mod, data, winner, {**manifest, "version": version},
+                                 version, board, staging)  # fmt: skip
+
+    return publish_task(staging, mod, data, winner, finish)
+
+
+def _candidates(
+    job: JobConfig, mod: Modality, data: Prepared, portfolio: tuple[list, list, dict],
+    staging: Path, lap: Laps,
+) -> list[Candidate]:  # fmt: skip
+    """Every fit at once: in parallel on the configured task runner; cached fits reused;
+    epoch-trained fits held to their share of the time budget (pipeline/budget.py). Then
+    each fitted generator sampled and validated, in turn."""
+    names, generators, skips = portfolio
+    seeds = [derive_seed(candidate_seed(job, name), "fit") for name in names]
+    active = [None if n in skips else g for n, g in zip(names, generators, strict=True)]
+    generators, over = fitting.fit_all(
+        generators, data.X_train, data.y_train, seeds, Path(job.output.store),
+        reuse=job.output.cache_fits,
+        budgets=budget.fit_budgets(job, active, sum(lap.timings.values())),
+        skip=[n in skips for n in names],
+    )  # fmt: skip
+    skips.update({names[i]: reason for i, reason in over.items()})
+    lap("fit")
+    candidates = []
+    for name, generator in zip(names, generators, strict=True):
+        if name in skips:
+            candidates.append(Candidate(name, generator, skipped=skips[name]))
+            continue
+        reports = staging / "reports" / (name if len(generators) > 1 else "")
+        candidates.append(_candidate(name, generator, job, mod, data, reports))
+        lap(f"generate:{name}")
+    return candidates
+
+
+def _judge(
+    job: JobConfig, mod: Modality, data: Prepared, usable: list[Candidate],
+    excluded: dict[str, str],
+) -> tuple[Any, Any]:  # fmt: skip
+    """The gate over the usable candidates and the registered baselines."""
+    arena = Arena(
+        mod.name, data.schema, (data.X_train, data.y_train), (data.X_holdout, data.y_holdout),
+        job.gate, derive_seed(job.seed, "gate"),  # type: ignore[attr-defined]
+        synthesize=_synthesizer(data.schema), scored_only=_rare_classes(job, data.schema),
+    )  # fmt: skip
+    refits = {c.name: refitter(c, job, mod, data.schema) for c in usable}
+    return gate_task(
+        arena,
+        {c.name: c.gate_set for c in usable},
+        job.gate,  # type: ignore[attr-defined]
+        {name: refit for name, refit in refits.items() if refit is not None},
+        excluded,
+    )
+
+
 @flow(name="balance", flow_run_name="{job.MODALITY}-{job.dataset_name}", log_prints=False)
 def balance(job: JobConfig) -> dict[str, Any]:
     """Load, split, fit, sample, validate, gate, merge and publish one dataset of any
@@ -146,9 +224,7 @@ def balance(job: JobConfig) -> dict[str, Any]:
     stopping.take_signals()  # SIGINT / SIGTERM stop the fits at their next epoch
     logger = get_run_logger()
     mod = modality(job.MODALITY)
-    timings: dict[str, float] = {}
-    lap = Laps(timings)
-
+    lap = Laps({})  # wall time per step: the manifest's timings_s
     store = Path(job.output.store)
     versions.check_outputs(job.output)
     handoff.check(job.handoff, store)
@@ -164,47 +240,14 @@ def balance(job: JobConfig) -> dict[str, Any]:
         logger.warning(reason)
     staging = versions.new_staging(store, job.dataset_name)
     try:
-        # Every fit at once: in parallel on the configured task runner; cached fits reused;
-        # epoch-trained fits held to their share of the time budget (pipeline/budget.py).
-        seeds = [derive_seed(candidate_seed(job, name), "fit") for name in names]
-        active = [None if n in skips else g for n, g in zip(names, generators, strict=True)]
-        generators, over = fitting.fit_all(
-            generators, data.X_train, data.y_train, seeds, store, reuse=job.output.cache_fits,
-            budgets=budget.fit_budgets(job, active, sum(timings.values())),
-            skip=[n in skips for n in names],
-        )  # fmt: skip
-        skips.update({names[i]: reason for i, reason in over.items()})
-        lap("fit")
-        candidates = []
-        for name, generator in zip(names, generators, strict=True):
-            if name in skips:
-                candidates.append(Candidate(name, generator, skipped=skips[name]))
-                continue
-            reports = staging / "reports" / (name if len(generators) > 1 else "")
-            candidates.append(_candidate(name, generator, job, mod, data, reports))
-            lap(f"generate:{name}")
+        candidates = _candidates(job, mod, data, (names, generators, skips), staging, lap)
         usable = [c for c in candidates if c.usable]
         # Every run ends in a verdict: with no usable candidate the gate still ranks the
         # real-data strategies and names the best (the failures are in the sentence).
         excluded = {c.name: c.failure or c.skipped or "" for c in candidates if not c.usable}
-        arena = Arena(
-            mod.name, data.schema, (data.X_train, data.y_train), (data.X_holdout, data.y_holdout),
-            job.gate, derive_seed(job.seed, "gate"),  # type: ignore[attr-defined]
-            synthesize=_synthesizer(data.schema), scored_only=_rare_classes(job, data.schema),
-        )  # fmt: skip
-        refits = {c.name: refitter(c, job, mod, data.schema) for c in usable}
-        board, decision = gate_task(
-            arena,
-            {c.name: c.gate_set for c in usable},
-            job.gate,  # type: ignore[attr-defined]
-            {name: refit for name, refit in refits.items() if refit is not None},
-            excluded,
-        )
+        board, decision = _judge(job, mod, data, usable, excluded)
         lap("gate")
-        leader = board.best("synthetic")  # None when the gate could train no synthetic set
-        leader_name = decision.winner or (leader.candidate.name if leader else None)
-        best = next((c for c in candidates if c.name == leader_name), None)
-        best = best or (usable or candidates)[0]
+        best = _best(board, decision, candidates, usable)
         if not usable and job.gate.mode == "report":  # type: ignore[attr-defined]
             raise ValidationFailed(
                 ("no candidate passed: " if len(candidates) > 1 else "")
@@ -212,30 +255,27 @@ def balance(job: JobConfig) -> dict[str, Any]:
                 + f" (the gate's verdict: {decision.sentence})"
             )
         if not decision.publish and job.gate.mode == "enforce":  # type: ignore[attr-defined]
-            folder = _refusal_report(job, mod, data, best, candidates, board, decision, timings)
+            folder = _refusal_report(job, mod, data, best, candidates, board, decision,
+                                     lap.timings)  # fmt: skip
             versions.discard(staging)
             return _refused(job, folder, board, decision)
         winner = next(c for c in usable if c.name == (decision.winner or best.name))
         if decision.publish:  # the share the gate judged; report mode's refused set: all rows
             winner.apply_dose(decision.recommendation and decision.recommendation["dose"])
 
-        def finish(version: str, hashes: dict[str, str], written: Written):
-            lap("publish")  # merge and data files; the manifest comes last, with this lap
-            manifest = build_manifest(
-                job, mod, data, winner, candidates, written, board, decision, timings,
-                _flow_run_id(),
-            )  # fmt: skip
-            manifest["files_data"] = hashes
-            return manifest, _report(mod, data, winner, {**manifest, "version": version},
-                                     version, board, staging)  # fmt: skip
-
-        published = publish_task(staging, mod, data, winner, finish)
+        published = _merge_publish(job, mod, data, (winner, candidates), (board, decision),
+                                   staging, lap)  # fmt: skip
     except BaseException:
         versions.discard(staging)
         raise
     handoff_task(job.handoff, published.path)
     _artifacts(job, mod, published, winner, board, decision)
-    logger.info(
+    return _published(published, decision)
+
+
+def _published(published: Any, decision: Any) -> dict[str, Any]:
+    """The flow's result for a published version, logged."""
+    get_run_logger().info(
         "%s version %s at %s",
         "published" if published.created else "already published (same content)",
         published.version,

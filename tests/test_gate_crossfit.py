@@ -174,7 +174,7 @@ def test_a_fold_refit_is_validated_by_the_checks_that_keep_or_drop_rows(small_mi
     # copies of the fold's training rows are removed as in the full validation (the
     # fold's scored rows, which the refit never saw, are kept alike); the GX suite,
     # fidelity and TSTR do not run
-    from equipoise.validation.tables import validate_synthetic
+    validate_synthetic = modality("table").validator()
 
     arena = _arena(small_minority)
     train, fold = arena.train, arena.holdout

@@ -107,15 +107,18 @@ class Tables(Modality):
             f"{data.input_counts}; train {len(data.y_train)} / holdout {len(data.y_holdout)}"
         )
 
-    def validator(self):
-        from equipoise.validation.tables import validate_synthetic
+    fold_rows_only: ClassVar[bool] = True
 
-        return validate_synthetic
+    def checks(self):
+        from equipoise.validation.tables import checks as t
 
-    def fold_validator(self):
-        from functools import partial
-
-        return partial(self.validator(), rows_only=True)
+        return t.INPUTS, [
+            t.TableSchema(),
+            t.TableFidelity(),
+            t.TableLeakage(),
+            t.TableLabels(),
+            t.TableUtility(),
+        ]
 
     def validation_settings(self, job: TableJob, generator: Any) -> Any:
         return settings_for(job.validation, generator)

@@ -70,10 +70,17 @@ class Text(SplitBalanced):
             f"{data.input_counts}; train {len(data.y_train)} / holdout {len(data.y_holdout)}"
         )
 
-    def validator(self):
-        from equipoise.validation.text import validate_text
+    def checks(self):
+        from equipoise.validation.checks.labels import LabelCheck
+        from equipoise.validation.text import checks as t
 
-        return validate_text
+        return t.INPUTS, [
+            t.TextSchema(),
+            t.TextCopies(),
+            t.TextMeaning(),
+            LabelCheck(t.text_filter),
+            t.TextDiversity(),
+        ]
 
     def write_version(self, folder: Path, data: TextSplit, winner: Candidate) -> Written:
         from equipoise.pipeline.text.files import write_text_files
