@@ -77,3 +77,5 @@ def test_an_unknown_reference_is_one_clear_error():
 
     with pytest.raises(InputError, match="reference: unknown baselines"):
         GateSettings(reference=("smoot",))
+    with pytest.raises(InputError, match="reference must name at least one baseline"):
+        GateSettings(reference=())

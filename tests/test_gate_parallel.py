@@ -16,13 +16,18 @@ from equipoise.pipeline.modalities import modality
 from equipoise.validation.gate import Arena, GateSettings, SyntheticSet, decide, run_gate
 
 
-def test_worker_processes_give_the_same_board_as_one_process(attrition_narrow):
+def _split(attrition_narrow):
+    """The table's schema and a stratified 75/25 split of its distinct rows."""
     frame = attrition_narrow.drop_duplicates()
     schema = infer_schema(frame, "Attrition")
     X, y = schema.split_xy(frame)
     Xa, Xb, ya, yb = train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
     train = (Xa.reset_index(drop=True), ya.reset_index(drop=True))
-    holdout = (Xb.reset_index(drop=True), yb.reset_index(drop=True))
+    return schema, train, (Xb.reset_index(drop=True), yb.reset_index(drop=True))
+
+
+def test_worker_processes_give_the_same_board_as_one_process(attrition_narrow):
+    schema, train, holdout = _split(attrition_narrow)
     smote = registry.create("smote", schema).fit(*train, seed=0)
     deficit = int((train[1] == "No").sum() - (train[1] == "Yes").sum())
     sets = {"smote": SyntheticSet(train, smote.sample({"Yes": deficit}, seed=1))}
@@ -58,12 +63,7 @@ def test_dask_mapper_gives_the_board_of_one_process(attrition_narrow):
 
     from equipoise.validation.gate.parallel import dask_mapper
 
-    frame = attrition_narrow.drop_duplicates()
-    schema = infer_schema(frame, "Attrition")
-    X, y = schema.split_xy(frame)
-    Xa, Xb, ya, yb = train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
-    train = (Xa.reset_index(drop=True), ya.reset_index(drop=True))
-    holdout = (Xb.reset_index(drop=True), yb.reset_index(drop=True))
+    schema, train, holdout = _split(attrition_narrow)
     job = load_job(base={"data": {"source": "t.csv", "label": "Attrition"}})
     smote = registry.create("smote", schema).fit(*train, seed=0)
     refit = {"smote": refitter(Candidate("smote", smote), job, modality("table"), schema)}

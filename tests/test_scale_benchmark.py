@@ -4,21 +4,16 @@ log-log fits, and the markdown of a results file (resumable by its keys)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
+import benchmark_module
 import numpy as np
 import pytest
 
 
 @pytest.fixture(scope="module")
 def scale():
-    path = Path(__file__).parents[1] / "benchmarks" / "scale.py"
-    spec = importlib.util.spec_from_file_location("scale_benchmark", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_module.load("scale")
 
 
 def test_tables_keep_the_real_columns_and_grow_past_the_real_rows(scale):

@@ -17,10 +17,12 @@ GATE_METRICS = tuple(m for m in METRIC_NAMES if m != "accuracy")
 def _reference_problems(names: tuple[str, ...]) -> list[str]:
     from equipoise.validation.gate.baselines import BASELINES
 
+    if not names:
+        return [f"reference must name at least one baseline; choose from {', '.join(BASELINES)}"]
     unknown = [n for n in names if n not in BASELINES]
     return (
         [f"reference: unknown baselines {unknown}; choose from {', '.join(BASELINES)}"]
-        if (unknown or not names)
+        if (unknown)
         else []
     )
 
