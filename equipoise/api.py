@@ -137,9 +137,9 @@ def _raw(
     """The job config as the YAML would hold it."""
     from pydantic import BaseModel
 
-    from equipoise.pipeline.modalities import MODALITIES
+    from equipoise.pipeline.modalities import MODALITIES, modality_of_data
 
-    kind = modality or _modality_of(data, source, text)
+    kind = modality or modality_of_data(data, source, text).name
     if kind not in MODALITIES:
         raise _input_error(f"modality {kind!r} unknown; one of {', '.join(MODALITIES)}")
     section = MODALITIES[kind].section
@@ -157,18 +157,6 @@ def _raw(
             "name": "arrays" if kind == "series" else "dataframe",
         }
     return raw
-
-
-def _modality_of(data: Any, source: str, text: str | None) -> str:
-    import pandas as pd
-
-    if isinstance(data, tuple) or source.startswith("sktime:"):
-        return "series"
-    if source.startswith(("sklearn:digits", "mnist")) or (
-        not isinstance(data, pd.DataFrame) and Path(source).is_dir()
-    ):
-        return "image"
-    return "text" if text is not None else "table"
 
 
 def job_config(
@@ -227,7 +215,7 @@ def run_checked(job, console=None) -> dict[str, Any]:
 def _outcome(result: dict[str, Any], job, caller_frame: pd.DataFrame | None) -> Outcome:
     import pandas as pd
 
-    from equipoise.pipeline.modalities import modality_of_manifest
+    from equipoise.pipeline.modalities import modality, modality_of_manifest
 
     if result["outcome"] == "published":
         path = Path(result["path"])
@@ -238,7 +226,7 @@ def _outcome(result: dict[str, Any], job, caller_frame: pd.DataFrame | None) -> 
         path, folder = None, Path(result["report"])
         gate = json.loads((folder / "gate.json").read_text())["gate"]
         report, recipe = folder / "report.html", folder / "recipe.py"
-        frame = caller_frame if caller_frame is not None else _real_frame(job)
+        frame = caller_frame if caller_frame is not None else modality(job.MODALITY).real_frame(job)
     decision = gate["decision"]
     return Outcome(
         published=result["outcome"] == "published",
@@ -251,15 +239,6 @@ def _outcome(result: dict[str, Any], job, caller_frame: pd.DataFrame | None) -> 
         frame=frame,
         recipe=recipe if recipe is not None and recipe.is_file() else None,
     )
-
-
-def _real_frame(job) -> pd.DataFrame | None:
-    """The real table a refused table or text run read (None for images and series)."""
-    if job.MODALITY not in ("table", "text"):
-        return None
-    from equipoise.pipeline.tables.loading import read_source
-
-    return read_source(job.input.source, labels=[job.input.label])
 
 
 def _input_error(message: str):

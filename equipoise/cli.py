@@ -60,15 +60,7 @@ def run(config: Path | None = None, **options: Any) -> None:
 def _run_signature() -> inspect.Signature:
     """`run`'s parameters: the config file, every modality's input options (from the
     modality registry, so a new modality brings its own), and the shared options."""
-    from equipoise.pipeline.budget import DEFAULT_BUDGET_MINUTES
     from equipoise.pipeline.modalities import MODALITIES
-
-    def option(name: str, kind: type, help: str, flag: str | None = None) -> inspect.Parameter:
-        declared = typer.Option(f"--{flag or name}", help=help)
-        return inspect.Parameter(
-            name, inspect.Parameter.KEYWORD_ONLY, default=None,
-            annotation=Annotated[kind | None, declared],
-        )  # fmt: skip
 
     params = [
         inspect.Parameter(
@@ -85,34 +77,49 @@ def _run_signature() -> inspect.Signature:
         for opt in mod.cli_options:
             if opt.flag not in seen:
                 seen.add(opt.flag)
-                params.append(option(opt.flag, str, opt.help))
+                params.append(_option(opt.flag, str, opt.help))
+    return inspect.Signature(params + _shared_options(MODALITIES))
+
+
+def _option(name: str, kind: type, help: str, flag: str | None = None) -> inspect.Parameter:
+    declared = typer.Option(f"--{flag or name}", help=help)
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, default=None,
+        annotation=Annotated[kind | None, declared],
+    )  # fmt: skip
+
+
+def _shared_options(modalities: dict) -> list[inspect.Parameter]:
+    """The options of `run` every modality shares."""
+    from equipoise.pipeline.budget import DEFAULT_BUDGET_MINUTES
+
     defaults = ", ".join(
         f"{m.name}: {' + '.join(m.default_portfolio) or m.default_generator}"
-        for m in MODALITIES.values()
+        for m in modalities.values()
     )
-    params += [
-        option(
+    return [
+        _option(
             "generator",
             str,
             f"generator kind (default {defaults}; a portfolio: each is validated, those that "
             "fail leave the gate, and epoch-trained ones are left out for tiny classes; see "
             "`equipoise kinds`)",
         ),
-        option(
+        _option(
             "budget",
             str,
             f"minutes to reach the verdict in (default {DEFAULT_BUDGET_MINUTES:g}): sets the "
             "epochs of CTGAN, TVAE and other epoch-trained generators from a timed first "
             "epoch and skips those that cannot fit; params.epochs set by you are kept",
         ),
-        option(
+        _option(
             "memory",
             str,
             "memory the run may hold, e.g. 8G (default: half of the memory available at the "
             "start): big tables' fits, validation and gate are sized down or skipped to fit",
         ),
-        option("seed", int, "run seed (default 0)"),
-        option("out", Path, "store folder for published versions (default datasets)"),
+        _option("seed", int, "run seed (default 0)"),
+        _option("out", Path, "store folder for published versions (default datasets)"),
         inspect.Parameter(
             "set_",
             inspect.Parameter.KEYWORD_ONLY,
@@ -125,7 +132,6 @@ def _run_signature() -> inspect.Signature:
             ],
         ),
     ]
-    return inspect.Signature(params)
 
 
 run.__signature__ = _run_signature()  # type: ignore[attr-defined]

@@ -21,9 +21,10 @@ from equipoise.dataspec import GateRefused, GenerationError, ValidationFailed
 from equipoise.dataspec.seeding import derive_seed
 from equipoise.flows import fitting, runners, stopping
 from equipoise.flows.progress import current_reporter
+from equipoise.flows.sizing import Sizing
 from equipoise.generators import Generator, Resampler, registry
 from equipoise.pipeline import balance as counts
-from equipoise.pipeline import budget, footprint, preload
+from equipoise.pipeline import budget, preload
 from equipoise.pipeline.candidates import Candidate, accept, candidate_seed, refitter
 from equipoise.pipeline.config import JobConfig
 from equipoise.pipeline.manifest import build_manifest
@@ -74,8 +75,9 @@ def _gate(
 ):
     logger = get_run_logger()
     board = run_gate(
-        arena, synthetic_sets, progress=current_reporter(logger), refit=refit, excluded=excluded
-    )
+        arena, synthetic_sets, progress=current_reporter(logger), refit=refit, excluded=excluded,
+        mapper=runners.gate_mapper(),  # a Dask runner's cluster takes the gate's units
+    )  # fmt: skip
     logger.info("gate: %s", board.method["sentence"])
     for item in board.skipped:
         logger.warning("gate: %(candidate)s · %(model)s could not be trained: %(error)s", item)
@@ -131,6 +133,89 @@ def _hand_off_refusal(specs: list, folder: Path) -> list:
 handoff_refusal_task = _task(_hand_off_refusal, "hand-off-refusal")
 
 
+def _best(board: Any, decision: Any, candidates: list[Candidate], usable: list[Candidate]):
+    """The candidate the verdict is about: the decision's winner, else the gate's best
+    synthetic entry's, else the first usable (or first) candidate."""
+    leader = board.best("synthetic")  # None when the gate could train no synthetic set
+    leader_name = decision.winner or (leader.candidate.name if leader else None)
+    best = next((c for c in candidates if c.name == leader_name), None)
+    return best or (usable or candidates)[0]
+
+
+def _merge_publish(
+    job: JobConfig, mod: Modality, data: Prepared, who: tuple[Candidate, list[Candidate]],
+    verdict: tuple[Any, Any], staging: Path, lap: Laps, sizing: Sizing,
+) -> Any:  # fmt: skip
+    """Merge and publish the winner's version; the manifest and the report come last."""
+    (winner, candidates), (board, decision) = who, verdict
+
+    def finish(version: str, hashes: dict[str, str], written: Written):
+        lap("publish")  # merge and data files; the manifest comes last, with this lap
+        manifest = build_manifest(
+            job, mod, data, winner, candidates, written, board, decision, lap.timings,
+            _flow_run_id(), memory=sizing.record(),
+        )  # fmt: skip
+        manifest["files_data"] = hashes
+        return manifest, _report(mod, data, winner, {**manifest, "version": version},
+                                 version, board, staging)  # fmt: skip
+
+    return publish_task(staging, mod, data, winner, finish)
+
+
+def _candidates(
+    job: JobConfig, mod: Modality, data: Prepared, portfolio: tuple[list, list, dict],
+    staging: Path, lap: Laps, sizing: Sizing,
+) -> list[Candidate]:  # fmt: skip
+    """Every fit at once: in parallel on the configured task runner; cached fits reused;
+    epoch-trained fits held to their share of the time budget (pipeline/budget.py); a big
+    table's on the rows `sizing` chose. Then each fitted generator sampled and validated,
+    in turn (skipped with the reason when the memory budget cannot hold it)."""
+    names, generators, skips = portfolio
+    seeds = [derive_seed(candidate_seed(job, name), "fit") for name in names]
+    active = [None if n in skips else g for n, g in zip(names, generators, strict=True)]
+    generators, over = fitting.fit_all(
+        generators, *sizing.fit_rows, seeds, Path(job.output.store),
+        reuse=job.output.cache_fits,
+        budgets=budget.fit_budgets(job, active, sum(lap.timings.values())),
+        skip=[n in skips for n in names],
+    )  # fmt: skip
+    skips.update({names[i]: reason for i, reason in over.items()})
+    lap("fit")
+    sizing.plan_gate(job, data)
+    candidates = []
+    for name, generator in zip(names, generators, strict=True):
+        skips[name] = skips.get(name) or sizing.too_big(name, generator, job, mod, data)
+        if skips[name]:
+            candidates.append(Candidate(name, generator, skipped=skips[name]))
+            continue
+        reports = staging / "reports" / (name if len(generators) > 1 else "")
+        candidates.append(_candidate(name, generator, job, mod, data, reports, sizing))
+        lap(f"generate:{name}")
+    return candidates
+
+
+def _judge(
+    job: JobConfig, mod: Modality, data: Prepared, usable: list[Candidate],
+    excluded: dict[str, str], sizing: Sizing,
+) -> tuple[Any, Any]:  # fmt: skip
+    """The gate over the usable candidates and the registered baselines, on the rows
+    `sizing` chose (a big table's sample; every training row otherwise)."""
+    gate = sizing.gate or sizing.plan_gate(job, data)
+    arena = Arena(
+        mod.name, data.schema, gate.train, (data.X_holdout, data.y_holdout),
+        gate.settings, derive_seed(job.seed, "gate"),
+        synthesize=_synthesizer(data.schema), scored_only=_rare_classes(job, data.schema),
+    )  # fmt: skip
+    refits = {c.name: refitter(c, job, mod, data.schema) for c in usable}
+    return gate_task(
+        arena,
+        gate.sets(usable),
+        gate.settings,
+        {name: refit for name, refit in refits.items() if refit is not None},
+        excluded,
+    )
+
+
 @flow(name="balance", flow_run_name="{job.MODALITY}-{job.dataset_name}", log_prints=False)
 def balance(job: JobConfig) -> dict[str, Any]:
     """Load, split, fit, sample, validate, gate, merge and publish one dataset of any
@@ -145,9 +230,7 @@ def balance(job: JobConfig) -> dict[str, Any]:
     stopping.take_signals()  # SIGINT / SIGTERM stop the fits at their next epoch
     logger = get_run_logger()
     mod = modality(job.MODALITY)
-    timings: dict[str, float] = {}
-    lap = Laps(timings)
-
+    lap = Laps({})  # wall time per step: the manifest's timings_s
     store = Path(job.output.store)
     versions.check_outputs(job.output)
     handoff.check(job.handoff, store)
@@ -156,120 +239,48 @@ def balance(job: JobConfig) -> dict[str, Any]:
     generators = [make_generator_task(g.kind, g.params, data.schema) for g in job.generators]
     lap("load_split")
     logger.info("%s", mod.describe(data))
-    memory = footprint.MemoryPlan.for_job(job)
-    sized = mod.name == "table"  # estimates from rows x encoded width: tables only
-    if sized:
-        memory.check_start(data.schema, data.X_train, data.y_train)  # InputError: refuse
 
     names = job.generator_names
     skips = budget.portfolio_skips(job, names, generators, data.y_train)
-    fit_rows = (data.X_train, data.y_train)
-    if sized:  # big tables: generators fit on the minority + a sample of the majority
-        positions, over = memory.fit_sample(
-            [g.kind for g in job.generators], [n not in skips for n in names], data.y_train,
-            parallel=not fitting.shares_this_process(),
-        )  # fmt: skip
-        skips.update({names[i]: reason for i, reason in over.items()})
-        fit_rows = footprint.take_rows(data.X_train, data.y_train, positions)
-        if positions is not None:
-            logger.info(
-                "generators fit on %d of %d training rows (%s per class at most): %s",
-                len(positions), len(data.y_train), memory.fit_rows["cap_per_class"],
-                memory.fit_rows["class_counts"],
-            )  # fmt: skip
+    sizing = Sizing.start(job, mod, data, names, skips)  # memory: refuse, or size the fits
     for reason in skips.values():
         logger.warning(reason)
     staging = versions.new_staging(store, job.dataset_name)
     try:
-        # Every fit at once: in parallel on the configured task runner; cached fits reused;
-        # epoch-trained fits held to their share of the time budget (pipeline/budget.py).
-        seeds = [derive_seed(candidate_seed(job, name), "fit") for name in names]
-        active = [None if n in skips else g for n, g in zip(names, generators, strict=True)]
-        generators, over = fitting.fit_all(
-            generators, *fit_rows, seeds, store, reuse=job.output.cache_fits,
-            budgets=budget.fit_budgets(job, active, sum(timings.values())),
-            skip=[n in skips for n in names],
-        )  # fmt: skip
-        skips.update({names[i]: reason for i, reason in over.items()})
-        lap("fit")
-        gate = _gate_rows(memory, job, data, sized)
-        candidates = []
-        for name, generator in zip(names, generators, strict=True):
-            if name in skips:
-                candidates.append(Candidate(name, generator, skipped=skips[name]))
-                continue
-            reports = staging / "reports" / (name if len(generators) > 1 else "")
-            too_big = _memory_check(memory, name, generator, job, mod, data, fit_rows, gate)
-            if too_big:
-                logger.warning(too_big)
-                candidates.append(Candidate(name, generator, skipped=too_big))
-                continue
-            candidates.append(
-                _candidate(name, generator, job, mod, data, reports, fit_rows, gate.asked)
-            )
-            lap(f"generate:{name}")
+        candidates = _candidates(job, mod, data, (names, generators, skips), staging, lap,
+                                 sizing)  # fmt: skip
         usable = [c for c in candidates if c.usable]
         # Every run ends in a verdict: with no usable candidate the gate still ranks the
         # real-data strategies and names the best (the failures are in the sentence).
         excluded = {c.name: c.failure or c.skipped or "" for c in candidates if not c.usable}
-        gate_sets, settings = gate.sets(usable), gate.settings
-        arena = Arena(
-            mod.name, data.schema, gate.train, (data.X_holdout, data.y_holdout),
-            settings, derive_seed(job.seed, "gate"),
-            synthesize=_synthesizer(data), scored_only=_rare_classes(job, data.schema),
-        )  # fmt: skip
-        refits = {c.name: refitter(c, job, mod, data.schema) for c in usable}
-        board, decision = gate_task(
-            arena,
-            gate_sets,
-            settings,
-            {name: refit for name, refit in refits.items() if refit is not None},
-            excluded,
-        )
+        board, decision = _judge(job, mod, data, usable, excluded, sizing)
         lap("gate")
-        leader = board.best("synthetic")  # None when the gate could train no synthetic set
-        leader_name = decision.winner or (leader.candidate.name if leader else None)
-        best = next((c for c in candidates if c.name == leader_name), None)
-        best = best or (usable or candidates)[0]
-        if not usable and job.gate.mode == "report":  # type: ignore[attr-defined]
-            raise ValidationFailed(
-                ("no candidate passed: " if len(candidates) > 1 else "")
-                + "; ".join(excluded.values())
-                + f" (the gate's verdict: {decision.sentence})"
-            )
+        best = _best(board, decision, candidates, usable)
+        _none_passed_in_report_mode(job, candidates, excluded, decision)
         if not decision.publish and job.gate.mode == "enforce":  # type: ignore[attr-defined]
-            folder = _refusal_report(
-                job, mod, data, best, candidates, board, decision, timings, memory
-            )
+            folder = _refusal_report(job, mod, data, (best, candidates), (board, decision),
+                                     lap.timings, sizing)  # fmt: skip
             versions.discard(staging)
             return _refused(job, folder, board, decision)
         winner = next(c for c in usable if c.name == (decision.winner or best.name))
-        if gate.asked is not None and winner.synthetic is not None:
-            # a big table's candidates sampled what the gate's sample needed: the winner
-            # now makes and validates every row the published set needs
-            winner = _full_set(winner, job, mod, data, staging, fit_rows, len(candidates))
-            candidates = [winner if c.name == winner.name else c for c in candidates]
-            lap(f"generate-all:{winner.name}")
+        winner, candidates = _every_row(winner, candidates, (job, mod, data), staging, sizing)
+        lap(f"generate-all:{winner.name}") if winner.judged_rows else None  # a big table's
         if decision.publish:  # the share the gate judged; report mode's refused set: all rows
             winner.apply_dose(decision.recommendation and decision.recommendation["dose"])
 
-        def finish(version: str, hashes: dict[str, str], written: Written):
-            lap("publish")  # merge and data files; the manifest comes last, with this lap
-            manifest = build_manifest(
-                job, mod, data, winner, candidates, written, board, decision, timings,
-                _flow_run_id(), memory=memory.record(),
-            )  # fmt: skip
-            manifest["files_data"] = hashes
-            return manifest, _report(mod, data, winner, {**manifest, "version": version},
-                                     version, board, staging)  # fmt: skip
-
-        published = publish_task(staging, mod, data, winner, finish)
+        published = _merge_publish(job, mod, data, (winner, candidates), (board, decision),
+                                   staging, lap, sizing)  # fmt: skip
     except BaseException:
         versions.discard(staging)
         raise
     handoff_task(job.handoff, published.path)
     _artifacts(job, mod, published, winner, board, decision)
-    logger.info(
+    return _published(published, decision)
+
+
+def _published(published: Any, decision: Any) -> dict[str, Any]:
+    """The flow's result for a published version, logged."""
+    get_run_logger().info(
         "%s version %s at %s",
         "published" if published.created else "already published (same content)",
         published.version,
@@ -320,13 +331,14 @@ def _candidate(
     mod: Modality,
     data: Prepared,
     reports_dir: Path,
-    fit_rows: tuple[Any, Any] | None = None,
+    sizing: Sizing,
     asked: dict[Any, int] | None = None,
 ) -> Candidate:
     """Sample and validate one fitted generator (or run one resampler). Validation
-    compares the samples with the rows the generator was fitted on (`fit_rows`: the
-    training split, or a big table's sample of it: the only rows it could copy);
-    `asked`: the rows per class to make (default: what balances the input)."""
+    compares the samples with the rows the generator was fitted on (`sizing.fit_rows`:
+    the training split, or a big table's sample of it: the only rows it could copy);
+    `asked`: the rows per class to make (default: what the gate needs, and else what
+    balances the input)."""
     logger = get_run_logger()
     ratio = job.balance.target_ratio
     seed = candidate_seed(job, name)
@@ -341,7 +353,7 @@ def _candidate(
             seed=derive_seed(seed, "resample"),
         )  # fmt: skip
         return cand
-    asked = asked or counts.synthetic_counts(mod.balance_counts(data), ratio)
+    asked = asked or sizing.asked or counts.synthetic_counts(mod.balance_counts(data), ratio)
     logger.info("%s: synthetic %s to make per class: %s", name, mod.unit, asked)
     try:
         samples = sample_task(generator, counts.with_spare(asked), derive_seed(seed, "sample"))
@@ -353,9 +365,8 @@ def _candidate(
     settings = mod.validation_settings(job, generator)
     validation = validate_task(
         mod, data.schema,
-        train=fit_rows or (data.X_train, data.y_train),
-        holdout=(data.X_holdout, data.y_holdout),
-        synthetic=samples, settings=settings, seed=derive_seed(seed, "validate"),
+        train=sizing.fit_rows, holdout=(data.X_holdout, data.y_holdout), synthetic=samples,
+        settings=settings, seed=derive_seed(seed, "validate"),
         reports_dir=reports_dir,
     )  # fmt: skip
     for line in validation.not_measured:  # said, never silent: too few samples to measure
@@ -374,103 +385,36 @@ def _candidate(
     return cand
 
 
-def _memory_check(
-    memory: footprint.MemoryPlan, name: str, generator: Any, job: JobConfig, mod: Modality,
-    data: Prepared, fit_rows: tuple[Any, Any], gate: _GateRows,
-) -> str | None:  # fmt: skip
-    """Why a candidate's sampling and validation is skipped for the memory budget (None:
-    it fits, or nothing to estimate)."""
-    if mod.name != "table" or isinstance(generator, Resampler):
-        return None
-    ratio = job.balance.target_ratio
-    asked = gate.asked or counts.synthetic_counts(mod.balance_counts(data), ratio)
-    spare = sum(counts.with_spare(asked).values())
-    return memory.check_candidate(name, spare, len(fit_rows[1]) + len(data.y_holdout))
+def _none_passed_in_report_mode(job, candidates, excluded, decision) -> None:
+    """gate.mode report publishes the best candidate even when refused, so it needs one:
+    ValidationFailed (exit 4) when none passed, with the gate's verdict in the sentence."""
+    if not any(c.usable for c in candidates) and job.gate.mode == "report":
+        raise ValidationFailed(
+            ("no candidate passed: " if len(candidates) > 1 else "")
+            + "; ".join(excluded.values())
+            + f" (the gate's verdict: {decision.sentence})"
+        )
 
 
-@dataclasses.dataclass
-class _GateRows:
-    """The real rows the gate trains on, and what a candidate samples for it (`asked`:
-    None when the gate uses the whole training split)."""
-
-    train: tuple[Any, Any]
-    settings: Any
-    asked: dict[Any, int] | None = None
-    need: dict[Any, int] | None = None
-
-    def sets(self, usable: list[Candidate]) -> dict[str, Any]:
-        """Each candidate's gate set on these rows (the synthetic rows that balance them)."""
-        from equipoise.validation.gate.arena import SyntheticSet
-
-        out = {c.name: c.gate_set for c in usable}
-        if self.need is None:
-            return out
-        for name, gate_set in out.items():
-            if isinstance(gate_set, SyntheticSet):
-                out[name] = SyntheticSet(
-                    self.train, counts.head_per_class(*gate_set.synthetic, self.need)
-                )
-        return out
-
-
-def _gate_rows(
-    memory: footprint.MemoryPlan, job: JobConfig, data: Prepared, sized: bool
-) -> _GateRows:
-    """The gate's real training rows: a big table's are every row of the smaller classes
-    and a sample of the largest, `footprint.GATE_TRAIN_ROWS` at most (fewer, and one
-    worker, when the memory budget asks); its candidates then sample the rows that
-    balance that sample (plus the spare), not the whole table's deficit."""
-    from equipoise.validation.gate.parallel import workers
-
-    settings = job.gate  # type: ignore[attr-defined]
-    train = (data.X_train, data.y_train)
-    if not sized:
-        return _GateRows(train, settings)
-    ratio = job.balance.target_ratio
-    full = counts.synthetic_counts(counts.class_counts(data.y_train), ratio)
-    cap, jobs = memory.gate_plan(data.y_train, sum(full.values()), workers(settings.jobs))
-    if jobs != workers(settings.jobs):
-        settings = dataclasses.replace(settings, jobs=jobs)
-    positions = footprint.gate_rows(data.y_train, cap, derive_seed(job.seed, "gate-rows"))
-    memory.gate = {
-        "train_rows": len(data.y_train) if positions is None else len(positions),
-        "of_train_rows": len(data.y_train),
-        "sampled": positions is not None,
-        "holdout_rows": len(data.y_holdout),
-        "workers": jobs,
-    }
-    if positions is None:
-        return _GateRows(train, settings)
-    train = footprint.take_rows(*train, positions)
-    need = counts.synthetic_counts(counts.class_counts(train[1]), ratio)
-    memory.gate.update(
-        class_counts=footprint.counts_of(train[1]),
-        synthetic_rows_per_candidate={str(k): v for k, v in need.items()},
-    )
-    get_run_logger().info(
-        "gate trains on %d of %d training rows (every row of the smaller classes, a sample "
-        "of the largest), %d worker(s), scored on all %d holdout rows; each candidate "
-        "samples the %s synthetic rows that balance them, the winner all it publishes",
-        len(positions), len(data.y_train), jobs, len(data.y_holdout), need,
-    )  # fmt: skip
-    return _GateRows(train, settings, asked=need, need=need)
-
-
-def _full_set(
-    winner: Candidate, job: JobConfig, mod: Modality, data: Prepared, staging: Path,
-    fit_rows: tuple[Any, Any], n_candidates: int,
-) -> Candidate:  # fmt: skip
-    """The winner of a gate on a big table's sample with every synthetic row the
-    published set needs, sampled and validated like the gate's (ValidationFailed when
-    they fail). The gate judged the rows its sample needed, of the same fitted
-    generator; the manifest records both counts."""
-    reports = staging / "reports" / (winner.name if n_candidates > 1 else "")
-    full = _candidate(winner.name, winner.generator, job, mod, data, reports, fit_rows)
+def _every_row(
+    winner: Candidate, candidates: list[Candidate], run: tuple[JobConfig, Modality, Prepared],
+    staging: Path, sizing: Sizing,
+) -> tuple[Candidate, list[Candidate]]:  # fmt: skip
+    """The winner with every synthetic row the published set needs. A big table's gate
+    judged the rows its sample needed, of the same fitted generator: the winner now makes
+    and validates the rest like the gate's (ValidationFailed when they fail); the manifest
+    records both counts. Unchanged when the gate saw every row."""
+    if sizing.asked is None or winner.synthetic is None:
+        return winner, candidates
+    job, mod, data = run
+    reports = staging / "reports" / (winner.name if len(candidates) > 1 else "")
+    full_counts = counts.synthetic_counts(mod.balance_counts(data), job.balance.target_ratio)
+    full = _candidate(winner.name, winner.generator, job, mod, data, reports, sizing,
+                      full_counts)  # fmt: skip
     if full.failure:
         raise ValidationFailed(f"{full.failure} (on every row to publish; the gate's passed)")
-    full.gate_set = winner.gate_set
-    full.judged_rows = len(winner.synthetic[1]) if winner.synthetic is not None else 0
-    return full
+    full.gate_set, full.judged_rows = winner.gate_set, len(winner.synthetic[1])
+    return full, [full if c.name == winner.name else c for c in candidates]
 
 
 def _rare_classes(job: JobConfig, schema: Any) -> tuple[Any, ...]:
@@ -482,13 +426,14 @@ def _rare_classes(job: JobConfig, schema: Any) -> tuple[Any, ...]:
     return tuple(c for c in schema.classes if str(c) == str(rare.class_))
 
 
-def _synthesizer(data: Prepared):
+def _synthesizer(schema: Any):
     """The gate's hook for baselines made by a generator (images: oversampling with
     augmentation): that kind fitted on the real training rows it is given (the training
-    split, or a cross-fitting fold's training part)."""
+    split, or a cross-fitting fold's training part). It holds the schema alone, not the
+    data: it travels with every unit of the gate to worker processes or Dask workers."""
 
     def synthesize(kind: str, train: tuple[Any, Any], asked: dict, seed: int):
-        generator = registry.create(kind, data.schema)
+        generator = registry.create(kind, schema)
         generator.fit(*train, seed=derive_seed(seed, "fit"))
         return generator.sample(asked, seed=derive_seed(seed, "sample"))
 
@@ -516,21 +461,13 @@ def _report(mod, data, winner, manifest, version, board, staging: Path | None) -
     )  # fmt: skip
 
 
-def _refusal_report(job, mod, data, best, candidates, board, decision, timings, memory) -> Path:
+def _refusal_report(job, mod, data, who, verdict, timings, sizing: Sizing) -> Path:
     """The report and gate results of a run that publishes nothing, in `output.runs`."""
+    (best, candidates), (board, decision) = who, verdict
     manifest = build_manifest(
-        job,
-        mod,
-        data,
-        best,
-        candidates,
-        None,
-        board,
-        decision,
-        timings,
-        _flow_run_id(),
-        memory=memory.record(),
-    )
+        job, mod, data, best, candidates, None, board, decision, timings, _flow_run_id(),
+        memory=sizing.record(),
+    )  # fmt: skip
     run_id = manifest["prefect_flow_run_id"] or datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     folder = Path(job.output.runs) / versions.safe_name(job.dataset_name) / run_id
     with versions.writing(f"the run folder {folder}", remove=folder):

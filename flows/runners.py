@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from prefect.task_runners import TaskRunner
 
     from equipoise.pipeline.config import RunnerConfig
+    from equipoise.validation.gate.arena import Mapper
 
 F = TypeVar("F", bound="Flow[Any, Any]")
 
@@ -40,6 +41,21 @@ def task_runner(config: RunnerConfig) -> TaskRunner | None:
             cluster_class="distributed.LocalCluster", cluster_kwargs=cluster_kwargs
         )
     return None
+
+
+def gate_mapper() -> Mapper | None:
+    """Where the gate's units of work (entries x folds) go: the flow's Dask cluster when
+    it runs on a Dask task runner (`parallel.dask_mapper`: the data scattered once,
+    each unit a task), else None (the gate's own worker processes, `gate.jobs`)."""
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    runner = context.task_runner if context is not None else None
+    if type(runner).__name__ != "DaskTaskRunner":  # prefect_dask is imported only for dask
+        return None
+    from equipoise.validation.gate.parallel import dask_mapper
+
+    return dask_mapper(runner.client)
 
 
 def with_runner(flow: F, config: RunnerConfig) -> F:

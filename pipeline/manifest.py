@@ -26,6 +26,32 @@ from equipoise.validation.gate import GateDecision, Leaderboard
 MAX_LEVELS = 20
 
 
+def _gate_record(
+    job: JobConfig, board: Leaderboard, decision: GateDecision, published: bool, holdout: int
+) -> dict[str, Any]:
+    """The manifest's `gate`: the decision, the leaderboard and how it was judged."""
+    return {
+        "decision": decision.to_dict(),
+        "mode": job.gate.mode,  # type: ignore[attr-defined]
+        "published_by": (
+            "gate" if decision.publish else "report mode (the gate would have refused)"
+        )
+        if published
+        else None,
+        "leaderboard": board.to_records(),
+        "skipped": board.skipped,
+        "holdout_rows": holdout,
+        "method": board.method,
+        "positive_class": str(board.positive),
+        "deployment_prior": board.settings.deployment_prior,
+        "doses": [
+            {"candidate": r.candidate.name, "model": r.candidate.model, **r.candidate.dose}
+            for r in board.family("synthetic")
+            if r.candidate.dose is not None
+        ],
+    }
+
+
 def build_manifest(
     job: JobConfig,
     modality: Modality,
@@ -75,26 +101,9 @@ def build_manifest(
         "budget": budget.record(job, budget.rarest_minority(data.y_train), candidates),
         "validation": winner.validation.to_dict() if winner.validation else None,
         "gate": {
-            "decision": decision.to_dict(),
-            "mode": job.gate.mode,  # type: ignore[attr-defined]
-            "published_by": (
-                "gate" if decision.publish else "report mode (the gate would have refused)"
-            )
-            if written is not None
-            else None,
-            "leaderboard": board.to_records(),
-            "skipped": board.skipped,
-            "holdout_rows": len(data.y_holdout),
+            **_gate_record(job, board, decision, written is not None, len(data.y_holdout)),
             # a big table's gate trains on a sample of the training split (footprint.py)
             "train_rows": (memory or {}).get("gate"),
-            "method": board.method,
-            "positive_class": str(board.positive),
-            "deployment_prior": board.settings.deployment_prior,
-            "doses": [
-                {"candidate": r.candidate.name, "model": r.candidate.model, **r.candidate.dose}
-                for r in board.family("synthetic")
-                if r.candidate.dose is not None
-            ],
         },
         "memory": memory,
         "timings_s": timings,

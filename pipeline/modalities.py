@@ -32,6 +32,13 @@ def modality_of_config(raw: Mapping[str, Any]) -> Modality:
     return next(iter(MODALITIES.values()))
 
 
+def modality_of_data(data: Any, source: str, text: str | None) -> Modality:
+    """The modality of data given from Python: the first that claims it, else the
+    first registered (tables)."""
+    claimed = [m for m in MODALITIES.values() if m.claims(data, source, text)]
+    return claimed[0] if claimed else next(iter(MODALITIES.values()))
+
+
 def modality_of_cli(given: set[str]) -> Modality | None:
     """The modality whose marker flags were all given, the most specific first."""
     matches = [m for m in MODALITIES.values() if m.cli_marker and m.cli_marker <= given]

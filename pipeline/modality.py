@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 
     from equipoise.pipeline.candidates import Candidate
     from equipoise.pipeline.config import JobConfig
+    from equipoise.validation.check import Check
     from equipoise.validation.report import ValidationReport
+    from equipoise.validation.validator import Inputs
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,10 @@ class Modality(ABC):
     cli_marker: ClassVar[frozenset[str]] = frozenset()
     #: packages whose versions a manifest records
     packages: ClassVar[tuple[str, ...]] = ()
+    #: the flow estimates each costly step's memory from rows x encoded width and samples
+    #: big inputs to fit the memory budget (`pipeline/footprint.py`, `flows/sizing.py`);
+    #: False: every row is used and only the budget and the peak are recorded
+    estimates_memory: ClassVar[bool] = False
 
     @property
     @abstractmethod
@@ -119,17 +125,33 @@ class Modality(ABC):
 
     # -- validation -------------------------------------------------------------
     @abstractmethod
+    def checks(self) -> tuple[Inputs, list[Check]]:
+        """How this modality's samples enter the one validator, and its list of checks
+        in the order they run (`validation/check.py`). A new check: its file, one line
+        in this list."""
+
+    #: whether a cross-fitted gate's per-fold refit runs only the checks that can drop
+    #: samples (`Check.drops`); False: the full validation, as the series and text
+    #: folds have always had (a rows-only fold would let a fold with failing fidelity in)
+    fold_rows_only: ClassVar[bool] = False
+
     def validator(self) -> Callable[..., ValidationReport]:
         """The modality's validation: `validator()(schema, *, train, holdout, synthetic,
-        settings, seed, reports_dir)` checks synthetic samples against the real training
-        split and the holdout (`validation/<modality>/`)."""
+        settings, seed, reports_dir, rows_only)` runs `checks()` against the real
+        training split and the holdout (`validation/validator.py`)."""
+        from functools import partial
+
+        from equipoise.validation.validator import validate
+
+        return partial(validate, *self.checks())
 
     def fold_validator(self) -> Callable[..., ValidationReport]:
         """The validation of a cross-fitted gate's per-fold refit (same signature as
-        `validator()`): only the checks that decide which samples are kept, since the
-        generator's output passed the full validation on the training split. Default: the
-        full validation (no kind of this modality is refitted per fold)."""
-        return self.validator()
+        `validator()`): with `fold_rows_only`, only the checks that can drop samples,
+        since the generator's output passed the full validation on the training split."""
+        from functools import partial
+
+        return partial(self.validator(), rows_only=self.fold_rows_only)
 
     def validation_settings(self, job: JobConfig, generator: Any) -> Any:
         """The validation settings for one generator's samples."""
@@ -144,6 +166,17 @@ class Modality(ABC):
     def read_version(self, folder: Path, manifest: Mapping[str, Any]) -> tuple[pd.DataFrame, str]:
         """A published version as one table and its target column (for hand-offs that
         log a dataset, e.g. MLflow)."""
+
+    def claims(self, data: Any, source: str, text: str | None) -> bool:
+        """Whether data given from Python (`equipoise.balance`: a DataFrame, arrays, a
+        path or a bundled source) is of this modality; the first registered modality
+        takes what no other claims."""
+        return False
+
+    def real_frame(self, job: JobConfig) -> pd.DataFrame | None:
+        """The real rows a job read, as the caller's table (a refusal hands them back
+        from Python); None when the modality's data is not a table."""
+        return None
 
     def manifest_extras(self, job: JobConfig, data: Prepared) -> dict[str, Any]:
         """Keys this modality adds to the manifest's top level."""

@@ -110,3 +110,29 @@ def test_cli_help_lists_every_modality_option(flag):
     for mod in MODALITIES.values():
         for option in mod.cli_options:
             assert f"--{option.flag}" in out.stdout
+
+
+#: the longest a function of the product code may be (tests/ and benchmarks/ aside)
+MAX_FUNCTION_LINES = 60
+
+
+def test_no_function_is_longer_than_60_lines():
+    long = {}
+    for _, path in _modules():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    long[f"{path.relative_to(ROOT)}::{node.name}"] = lines
+    assert not long, "\n".join(f"{k}: {n} lines" for k, n in sorted(long.items()))
+
+
+def test_every_modality_lists_checks_that_apply_to_it():
+    from equipoise.pipeline.modalities import MODALITIES
+    from equipoise.validation.check import Check
+
+    for name, mod in MODALITIES.items():
+        inputs, checks = mod.checks()
+        assert all(isinstance(c, Check) and name in c.modalities for c in checks), name
+        assert inputs.settings().to_dict() is not None
+        assert any(c.drops for c in checks), f"{name}: rows-only validation would run nothing"

@@ -87,7 +87,7 @@ def test_no_generator_refitted_for_a_fold_sees_that_fold(small_minority, monkeyp
 
     board = run_gate(arena, {"smote": gate_set}, refit={"smote": spying})
     every = _keys(pd.concat([arena.train[0], arena.holdout[0]]))
-    assert len(fitted) == len(scored) == 4  # one refit per fold
+    assert len(fitted) == len(scored) == arena.settings.cross_fit_folds == 3  # one refit per fold
     for seen, fold in zip(fitted, scored, strict=True):
         assert fold and not seen & fold  # never a row of the fold it predicts
         assert seen | fold == every
@@ -163,10 +163,10 @@ def test_a_30_row_class_is_judged_by_cross_fitting_and_the_report_says_so(
     method = gate["method"]
     held = gate["holdout_rows"]
     assert method["method"] == "cross_fit" and method["rows"] == 180 and held < 180
-    assert method["folds"] == 4 and method["repeats"] == 1 and method["refitted"] == ["smote"]
+    assert method["folds"] == 3 and method["repeats"] == 1 and method["refitted"] == ["smote"]
     assert method["reason"].startswith("the holdout has ") and "class 'Yes'" in method["reason"]
     html = (folder / "report.html").read_text()
-    assert "judged by 4-fold cross-fitting on all 180 real rows because the " \
+    assert "judged by 3-fold cross-fitting on all 180 real rows because the " \
            "holdout has" in html and "refitted per fold: smote" in html  # fmt: skip
 
 
@@ -174,7 +174,7 @@ def test_a_fold_refit_is_validated_by_the_checks_that_keep_or_drop_rows(small_mi
     # copies of the fold's training rows are removed as in the full validation (the
     # fold's scored rows, which the refit never saw, are kept alike); the GX suite,
     # fidelity and TSTR do not run
-    from equipoise.validation.tables import validate_synthetic
+    validate_synthetic = modality("table").validator()
 
     arena = _arena(small_minority)
     train, fold = arena.train, arena.holdout

@@ -254,7 +254,7 @@ def test_no_trainable_synthetic_set_is_a_refusal_that_still_names_a_strategy():
     assert not decision.publish
     assert decision.sentence == (
         "no synthetic set could be judged (smote (logreg): Got 'unknown' instead.); no "
-        "resampling on real data (logreg) leads the real-data strategies with PR-AUC 0.500; "
+        "resampling on real data (logreg) is the real-data strategy to use (PR-AUC 0.500); "
         "nothing published; use instead: LogisticRegression()"
     )
     assert decision.recommendation["strategy"] == "none"

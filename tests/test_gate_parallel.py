@@ -16,13 +16,18 @@ from equipoise.pipeline.modalities import modality
 from equipoise.validation.gate import Arena, GateSettings, SyntheticSet, decide, run_gate
 
 
-def test_worker_processes_give_the_same_board_as_one_process(attrition_narrow):
+def _split(attrition_narrow):
+    """The table's schema and a stratified 75/25 split of its distinct rows."""
     frame = attrition_narrow.drop_duplicates()
     schema = infer_schema(frame, "Attrition")
     X, y = schema.split_xy(frame)
     Xa, Xb, ya, yb = train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
     train = (Xa.reset_index(drop=True), ya.reset_index(drop=True))
-    holdout = (Xb.reset_index(drop=True), yb.reset_index(drop=True))
+    return schema, train, (Xb.reset_index(drop=True), yb.reset_index(drop=True))
+
+
+def test_worker_processes_give_the_same_board_as_one_process(attrition_narrow):
+    schema, train, holdout = _split(attrition_narrow)
     smote = registry.create("smote", schema).fit(*train, seed=0)
     deficit = int((train[1] == "No").sum() - (train[1] == "Yes").sum())
     sets = {"smote": SyntheticSet(train, smote.sample({"Yes": deficit}, seed=1))}
@@ -48,3 +53,49 @@ def test_worker_processes_give_the_same_board_as_one_process(attrition_narrow):
         "focal_loss",
         "smote",
     }
+
+
+def test_dask_mapper_gives_the_board_of_one_process(attrition_narrow):
+    """`parallel.dask_mapper`: the units run as tasks on a 2-process LocalCluster, the
+    shared data scattered once (one key per fold arena and per source), the board the
+    same as in this process to the last digit."""
+    from distributed import Client, LocalCluster
+
+    from equipoise.validation.gate.parallel import dask_mapper
+
+    schema, train, holdout = _split(attrition_narrow)
+    job = load_job(base={"data": {"source": "t.csv", "label": "Attrition"}})
+    smote = registry.create("smote", schema).fit(*train, seed=0)
+    refit = {"smote": refitter(Candidate("smote", smote), job, modality("table"), schema)}
+    settings = GateSettings(models=("logreg",), bootstrap=200, jobs=1, cross_fit="always",
+                            cross_fit_folds=3, baselines=("none", "class_weight"))  # fmt: skip
+    arena = Arena("table", schema, train, holdout, settings, 5)
+    sets = {"smote": SyntheticSet(train, smote.sample({"Yes": 50}, seed=1))}
+    one = run_gate(arena, sets, refit=refit)
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster,
+        Client(cluster) as client,
+    ):
+        counted = _Counting(client)
+        two = run_gate(arena, sets, refit=refit, mapper=dask_mapper(counted))
+    assert two.method["jobs"] == "dask: 2 workers"
+    assert counted.calls == {"scatter": 3 + 3, "submit": 3 * 3}, (
+        "3 fold arenas and 3 sources (none, class_weight, smote) each sent once; 9 units"
+    )
+    assert [r.candidate.key for r in one.rows] == [r.candidate.key for r in two.rows]
+    for a, b in zip(one.rows, two.rows, strict=True):
+        assert np.array_equal(a.candidate.proba, b.candidate.proba, equal_nan=True), a.candidate.key
+        assert a.point == b.point
+    assert decide(one).sentence == decide(two).sentence
+
+
+class _Counting:
+    """A Dask client that counts its scatter and submit calls."""
+
+    def __init__(self, client):
+        self.client, self.calls = client, {"scatter": 0, "submit": 0}
+
+    def __getattr__(self, name):
+        if name in self.calls:
+            self.calls[name] += 1
+        return getattr(self.client, name)

@@ -8,18 +8,13 @@ published about a quarter of them; the simultaneous bounds stay at or below
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
+import benchmark_module
 
 from equipoise.validation.gate import GateSettings
 
 
 def _simulation():
-    path = Path(__file__).parents[1] / "benchmarks" / "selection.py"
-    spec = importlib.util.spec_from_file_location("selection_benchmark", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_module.load("selection")
 
 
 def test_choosing_the_best_of_many_null_entries_keeps_the_false_publish_rate():

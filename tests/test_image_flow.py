@@ -138,7 +138,7 @@ def test_memorising_generator_fails_validation_and_the_verdict_still_names_a_str
     assert "no synthetic set could be judged (copier: copier: validation failed" in error
     assert "no synthetic image survived the schema and leakage checks" in error
     assert (
-        "leads the real-data strategies" in error
+        "is the real-data strategy to use" in error
         and "use instead: cnn" in error
         and "epochs" in error
     )

@@ -11,8 +11,12 @@ from equipoise.dataspec import InputError, ValidationFailed
 from equipoise.generators import registry
 from equipoise.pipeline.images.config import ImagesConfig
 from equipoise.pipeline.images.loading import prepare, read_images
-from equipoise.validation.images import ImageValidationSettings, validate_images
+from equipoise.pipeline.modalities import modality
+from equipoise.validation.images import ImageValidationSettings
 from equipoise.validation.images.cnn import train_cnn
+
+#: the image plug-in's validator (its list of checks through the one validator)
+validate_images = modality("image").validator()
 
 RARE = 3
 

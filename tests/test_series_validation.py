@@ -10,7 +10,11 @@ import pytest
 
 from equipoise.dataspec import InputError, ValidationFailed
 from equipoise.generators.series import augment_batch
-from equipoise.validation.series import SeriesValidationSettings, validate_series
+from equipoise.pipeline.modalities import modality
+from equipoise.validation.series import SeriesValidationSettings
+
+#: the series plug-in's validator (its list of checks through the one validator)
+validate_series = modality("series").validator()
 
 RARE, N = "2", 120
 

@@ -13,8 +13,12 @@ from sklearn.model_selection import train_test_split
 from equipoise.dataspec import InputError, infer_schema
 from equipoise.dataspec.encoding import MixedEncoder
 from equipoise.generators.tables.base import TableGenerator
-from equipoise.validation.tables import ValidationSettings, validate_synthetic
+from equipoise.pipeline.modalities import modality
+from equipoise.validation.tables import ValidationSettings
 from equipoise.validation.tables.labels import FOLDS, cross_fitted_filter
+
+#: the table plug-in's validator (its list of checks through the one validator)
+validate_synthetic = modality("table").validator()
 
 LABEL = "Attrition"
 COLUMNS = ["Age", "MonthlyIncome", "TotalWorkingYears", "YearsAtCompany", "JobLevel",

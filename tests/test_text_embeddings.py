@@ -15,7 +15,11 @@ import pytest
 
 from equipoise.dataspec.text import EMBEDDING, SOURCE
 from equipoise.generators import registry
-from equipoise.validation.text import TextValidationSettings, validate_text
+from equipoise.pipeline.modalities import modality
+from equipoise.validation.text import TextValidationSettings
+
+#: the text plug-in's validator (its list of checks through the one validator)
+validate_text = modality("text").validator()
 
 RARE = "other"
 

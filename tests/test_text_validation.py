@@ -14,7 +14,11 @@ from equipoise.dataspec import InputError, ValidationFailed
 from equipoise.dataspec.text import SOURCE
 from equipoise.generators.text.eda import augment_to_counts
 from equipoise.generators.text.lexicon import GloveLexicon
-from equipoise.validation.text import TextValidationSettings, validate_text
+from equipoise.pipeline.modalities import modality
+from equipoise.validation.text import TextValidationSettings
+
+#: the text plug-in's validator (its list of checks through the one validator)
+validate_text = modality("text").validator()
 
 RARE, N = "other", 100
 

@@ -12,8 +12,12 @@ import pytest
 from sklearn.model_selection import train_test_split
 
 from equipoise.dataspec import ValidationFailed, infer_schema
+from equipoise.pipeline.modalities import modality
 from equipoise.validation import ValidationReport
-from equipoise.validation.tables import ValidationSettings, validate_synthetic
+from equipoise.validation.tables import ValidationSettings
+
+#: the table plug-in's validator (its list of checks through the one validator)
+validate_synthetic = modality("table").validator()
 
 LABEL = "Attrition"
 

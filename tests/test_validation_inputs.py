@@ -10,14 +10,18 @@ from sklearn.model_selection import train_test_split
 
 from equipoise.dataspec import InputError, ValidationFailed, infer_schema
 from equipoise.dataspec.encoding import MixedEncoder
+from equipoise.pipeline.modalities import modality
 from equipoise.validation.neighbours import (
     SEPARATION,
     discrete_signature,
     knn,
     knn_within_groups,
 )
-from equipoise.validation.tables import ValidationSettings, validate_synthetic
+from equipoise.validation.tables import ValidationSettings
 from equipoise.validation.tables import leakage as leakage_module
+
+#: the table plug-in's validator (its list of checks through the one validator)
+validate_synthetic = modality("table").validator()
 
 LABEL = "Attrition"
 

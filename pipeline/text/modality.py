@@ -40,6 +40,14 @@ class Text(SplitBalanced):
         "imbalanced-learn", "pandas", "numpy", "pyarrow", "prefect", "great-expectations",
     )  # fmt: skip
 
+    def real_frame(self, job: Any) -> pd.DataFrame | None:
+        from equipoise.pipeline.tables.loading import read_source
+
+        return read_source(job.input.source, labels=[job.input.label])
+
+    def claims(self, data: Any, source: str, text: str | None) -> bool:
+        return text is not None
+
     @property
     def job_model(self) -> type[TextJob]:
         from equipoise.pipeline.text.config import TextJob
@@ -62,10 +70,17 @@ class Text(SplitBalanced):
             f"{data.input_counts}; train {len(data.y_train)} / holdout {len(data.y_holdout)}"
         )
 
-    def validator(self):
-        from equipoise.validation.text import validate_text
+    def checks(self):
+        from equipoise.validation.checks.labels import LabelCheck
+        from equipoise.validation.text import checks as t
 
-        return validate_text
+        return t.INPUTS, [
+            t.TextSchema(),
+            t.TextCopies(),
+            t.TextMeaning(),
+            LabelCheck(t.text_filter),
+            t.TextDiversity(),
+        ]
 
     def write_version(self, folder: Path, data: TextSplit, winner: Candidate) -> Written:
         from equipoise.pipeline.text.files import write_text_files

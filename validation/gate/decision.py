@@ -5,9 +5,10 @@ candidate, model and dose among all entries), and no guard metric drops by more 
 its tolerance. A tie publishes nothing. Each synthetic entry is compared with the
 baselines on its own scope (the holdout rows alone for a costly generator in a
 cross-fitted gate). The decision reads as one sentence; a refusal ends with what to
-use instead (`recommendation`: the best baseline with the settings that reproduce it,
-also machine-readable). Every run ends in a verdict: when no synthetic set reached the
-gate, the baselines are still ranked and the best one named."""
+use instead (`recommendation`, also machine-readable, with the settings that reproduce
+it): the reference real-data strategy, unless another beats it clearly after choosing
+among all of them (`selection.advise`). Every run ends in a verdict: when no synthetic
+set reached the gate, the baselines are still ranked and one is named."""
 
 from __future__ import annotations
 
@@ -53,6 +54,8 @@ class GateDecision:
     simultaneous: dict[str, Any] = field(default_factory=dict)
     #: the baseline whose lower bound decided, when not the best baseline itself
     binding_baseline: str | None = None
+    #: how the recommended real-data strategy was chosen (`selection.Advice.to_dict`)
+    advice: dict[str, Any] = field(default_factory=dict)
     #: baselines that could not be trained, and synthetic sets that never reached the gate
     left_out: list[str] = field(default_factory=list)
     excluded: dict[str, str] = field(default_factory=dict)
@@ -65,7 +68,6 @@ def decide(board: Leaderboard, settings: Any = None) -> GateDecision:
     """Apply the rule to a leaderboard (settings default to the board's own)."""
     settings = settings or board.settings
     primary, level = settings.primary, settings.confidence
-    name = LABELS[primary]
     left_out = _left_out_baselines(board)
     common = {"primary": primary, "min_uplift": settings.min_uplift, "confidence": level,
               "left_out": left_out, "excluded": dict(board.excluded)}  # fmt: skip
@@ -82,27 +84,57 @@ def decide(board: Leaderboard, settings: Any = None) -> GateDecision:
             False, f"the no-resampling baseline could not be trained ({why}), so there is "
             "nothing to compare synthetic data with; nothing published" + tail, **common,
         )  # fmt: skip
-    advice = recommend(base)
-    instead = _use_instead(advice)
-    rows = board.family("synthetic")
-    if not rows:
-        failed = [f"{n}: {w}" for n, w in board.excluded.items()]
-        failed += [
-            f"{s['candidate']} ({s['model']}): {s['error']}"
-            for s in board.skipped
-            if s.get("family") == "synthetic"
-        ]
-        why = f" ({_first(failed)})" if failed else ""
-        sentence = (
-            f"no synthetic set could be judged{why}; {_who(base)} leads the real-data "
-            f"strategies with {name} {base.point[primary]:.3f}; nothing published{tail}; "
-            f"use instead: {instead}"
-        )
-        return GateDecision(
-            False, sentence, baseline=base.candidate.name, baseline_model=base.candidate.model,
-            baseline_value=base.point[primary], recommendation=advice, **common,
-        )  # fmt: skip
-    syn = max(rows, key=lambda r: _finite(_lead(board, r, primary)))
+    advised = selection.advise(board, primary, level)
+    advice = recommend(advised.choice)
+    common["advice"] = advised.to_dict()
+    instead = _use_instead(advice) + _why(advised, LABELS[primary], level)
+    if not board.family("synthetic"):
+        return _nothing_judged(board, advised, advice, instead, tail, common)
+    return _judged(board, settings, advice, instead, tail, common)
+
+
+def _nothing_judged(board, advised, advice, instead: str, tail: str, common) -> GateDecision:
+    """The verdict when no synthetic set reached the gate: the real-data strategy."""
+    primary = board.settings.primary
+    failed = [f"{n}: {w}" for n, w in board.excluded.items()]
+    failed += [
+        f"{s['candidate']} ({s['model']}): {s['error']}"
+        for s in board.skipped
+        if s.get("family") == "synthetic"
+    ]
+    why = f" ({_first(failed)})" if failed else ""
+    chosen = advised.choice
+    sentence = (
+        f"no synthetic set could be judged{why}; {_who(chosen)} is the real-data "
+        f"strategy to use ({LABELS[primary]} {chosen.point[primary]:.3f}); nothing "
+        f"published{tail}; use instead: {instead}"
+    )
+    return GateDecision(
+        False, sentence, baseline=chosen.candidate.name,
+        baseline_model=chosen.candidate.model, baseline_value=chosen.point[primary],
+        recommendation=advice, **common,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Contest:
+    """The best synthetic entry against the best baseline on its scope, with bounds."""
+
+    syn: Row
+    rival: Row
+    uplift: float
+    low: float
+    high: float
+    binding: Row
+    binding_low: float
+    bounds: selection.Bounds
+    failures: list[str]
+    numbers: dict[str, Any]
+
+
+def _contest(board: Leaderboard, settings: Any) -> _Contest:
+    primary, level = settings.primary, settings.confidence
+    syn = max(board.family("synthetic"), key=lambda r: _finite(_lead(board, r, primary)))
     scope = syn.candidate.scope
     rival = board.best("baseline", scope)
     rival_point = rival.on(scope)[0]
@@ -127,49 +159,52 @@ def decide(board: Leaderboard, settings: Any = None) -> GateDecision:
         for m, g in guards.items()
         if g["drop"] > g["tolerance"] + 1e-12
     ]
+    numbers = {
+        "winner": syn.candidate.name, "winner_model": syn.candidate.model,
+        "winner_value": syn.point[primary], "baseline": rival.candidate.name,
+        "baseline_model": rival.candidate.model, "baseline_value": rival_point[primary],
+        "uplift": uplift, "ci_low": low, "ci_high": high, "guard_failures": failures,
+        "guards": guards, "scope": scope, "scored_rows": board.rows_of(scope),
+        "simultaneous": bounds.to_dict(),
+        "binding_baseline": None if binding is rival else binding.candidate.key,
+    }  # fmt: skip
+    return _Contest(syn, rival, uplift, low, high, binding, binding_low, bounds, failures, numbers)
+
+
+def _judged(board, settings, advice, instead: str, tail: str, common) -> GateDecision:
+    """The verdict when synthetic sets competed: publish the best, or refuse and say why."""
+    primary, level, name = settings.primary, settings.confidence, LABELS[settings.primary]
+    c = _contest(board, settings)
+    syn, rival, uplift, scope = c.syn, c.rival, c.uplift, c.syn.candidate.scope
+    rival_value = rival.on(scope)[0][primary]
     on = (
         ""
         if scope == ALL
         else f" on the {board.rows_of(scope)} holdout rows its generator never saw"
     )
-    numbers = {
-        "winner": syn.candidate.name,
-        "winner_model": syn.candidate.model,
-        "winner_value": syn.point[primary],
-        "baseline": rival.candidate.name,
-        "baseline_model": rival.candidate.model,
-        "baseline_value": rival_point[primary],
-        "uplift": uplift,
-        "ci_low": low,
-        "ci_high": high,
-        "guard_failures": failures,
-        "guards": guards,
-        "scope": scope,
-        "scored_rows": board.rows_of(scope),
-        "simultaneous": bounds.to_dict(),
-        "binding_baseline": None if binding is rival else binding.candidate.key,
-    }
-    entries = f"{bounds.synthetic_entries} synthetic × {bounds.baseline_entries} baseline entries"
-    interval = (
-        f"{uplift:+.3f} [{level:.0%} CI {low:+.3f}, {high:+.3f}, simultaneous over {entries}]"
+    entries = (
+        f"{c.bounds.synthetic_entries} synthetic × {c.bounds.baseline_entries} baseline entries"
     )
-    lower_ok = np.isfinite(binding_low) and binding_low >= settings.min_uplift
-    if uplift > 0 and lower_ok and not failures:
+    interval = (
+        f"{uplift:+.3f} [{level:.0%} CI {c.low:+.3f}, {c.high:+.3f}, simultaneous over {entries}]"
+    )
+    lower_ok = np.isfinite(c.binding_low) and c.binding_low >= settings.min_uplift
+    if uplift > 0 and lower_ok and not c.failures:
         sentence = (
             f"{_who(syn)} beats {_who(rival)} on {name}{on}: {syn.point[primary]:.3f} vs "
-            f"{rival_point[primary]:.3f}, uplift {interval}; published{tail}"
+            f"{rival_value:.3f}, uplift {interval}; published{tail}"
         )
-        return GateDecision(True, sentence, **numbers, **common, recommendation=recommend(syn))
+        return GateDecision(True, sentence, **c.numbers, **common, recommendation=recommend(syn))
     if uplift <= 0:
         sentence = (
-            f"{_who(rival)} beats every synthetic set ({name}{on} {rival_point[primary]:.3f} vs "
+            f"{_who(rival)} beats every synthetic set ({name}{on} {rival_value:.3f} vs "
             f"{syn.point[primary]:.3f} for {_who(syn)}, {interval}); nothing published"
         )
     elif not lower_ok:
         against = (
             ""
-            if binding is rival
-            else (f" (against {_who(binding)} its lower bound is {binding_low:+.3f})")
+            if c.binding is rival
+            else (f" (against {_who(c.binding)} its lower bound is {c.binding_low:+.3f})")
         )
         sentence = (
             f"{_who(syn)} improves {name}{on} by {interval} over {_who(rival)}, but the "
@@ -178,10 +213,28 @@ def decide(board: Leaderboard, settings: Any = None) -> GateDecision:
     else:
         sentence = (
             f"{_who(syn)} improves {name}{on} by {interval} over {_who(rival)}, but "
-            f"{'; '.join(failures)}; nothing published"
+            f"{'; '.join(c.failures)}; nothing published"
         )
-    sentence += _hints(board, bounds) + tail + f"; use instead: {instead}"
-    return GateDecision(False, sentence, **numbers, **common, recommendation=advice)
+    sentence += _hints(board, c.bounds) + tail + f"; use instead: {instead}"
+    return GateDecision(False, sentence, **c.numbers, **common, recommendation=advice)
+
+
+def _why(advised: selection.Advice, name: str, level: float) -> str:
+    """Why the verdict names this real-data strategy, in a parenthesis."""
+    if advised.switched:
+        return (
+            f" (it beats the reference, {_who(advised.reference)}, on {name} by "
+            f"{advised.uplift:+.3f}, {level:.0%} simultaneous lower bound {advised.low:+.3f} "
+            f"over {advised.compared} real-data entries)"
+        )
+    if advised.rival is None:  # the only real-data entry
+        return ""
+    return (
+        f" (the reference strategy: none of the {advised.compared} other real-data entries "
+        f"beats it at {level:.0%} once the best is chosen; the closest, "
+        f"{_who(advised.rival)}, by {advised.uplift:+.3f} [{advised.low:+.3f}, "
+        f"{advised.high:+.3f}])"
+    )
 
 
 def _lead(board: Leaderboard, row: Row, primary: str) -> float:

@@ -138,7 +138,8 @@ def judge(
         units, method, rows, left_out = _cross_fit_plan(
             arena, synthetic_sets, refit, baselines, why
         )
-    method["jobs"] = "custom" if mapper is not None else workers(settings.jobs)
+    # a mapper may say where it runs (`parallel.dask_mapper`: "dask: N workers")
+    method["jobs"] = getattr(mapper, "where", "custom") if mapper else workers(settings.jobs)
     mapper = mapper or local_mapper(settings.jobs)
     done: list[Done] = []
     label = "gate: cross-fitting" if method["method"] == "cross_fit" else "gate: training"
@@ -217,27 +218,7 @@ def _cross_fit_plan(
     smallest = int(pd.Series(labels).value_counts().min())
     folds = max(2, min(settings.cross_fit_folds, smallest))
     repeats = settings.cross_fit_repeats
-    everywhere = f"cross-fitted: out-of-fold predictions of all {n} real rows"
-    sources = [dataclasses.replace(b, judged=everywhere) for b in baselines]
-    left_out: dict[str, str] = {}
-    on_holdout: dict[str, str] = {}
-    for name, data in sets.items():
-        if name in refit:
-            judged = f"{everywhere}; its generator refitted on each fold's training rows"
-            sources.append(Source(name, "synthetic", refit=refit[name], judged=judged))
-        elif isinstance(data, SyntheticSet):
-            on_holdout[name] = (
-                f"on the {held} holdout rows alone (out-of-fold): its generator was fitted once "
-                "on the training split, too costly to refit per fold, so only the holdout is "
-                "unseen by it"
-            )
-            sources.append(Source(name, "synthetic", rows=data.synthetic, scope=HOLDOUT,
-                                  judged=on_holdout[name]))  # fmt: skip
-        else:
-            left_out[name] = (
-                "its rows cannot be told apart from the training split's and it cannot be "
-                "refitted per fold; left out of the cross-fitted gate"
-            )
+    sources, on_holdout, left_out = _cross_fit_sources(sets, refit, baselines, n, held)
     # strata: class x holdout membership, so that every fold holds its share of both
     strata = np.array([f"{c}|{h}" for c, h in zip(model_labels(labels), in_holdout, strict=True)])
     if pd.Series(strata).value_counts().min() < folds:
@@ -271,12 +252,44 @@ def _cross_fit_plan(
             f"; the holdout's {int(held_only.sum())} rows of class(es) {classes} are scored, "
             "never trained on (the rare rule)"
         )
-    method = {
+    return units, _method(folds, repeats, n, held, why, refitted, on_holdout, left_out,
+                          sentence), ((X, y), in_holdout), left_out  # fmt: skip
+
+
+def _method(folds, repeats, n, held, why, refitted, on_holdout, left_out, sentence) -> dict:
+    """`gate.method` of a cross-fitted gate."""
+    return {
         "method": "cross_fit", "folds": folds, "repeats": repeats, "rows": n,
         "holdout_rows": held, "reason": why, "refitted": refitted, "on_holdout": on_holdout,
         "not_refitted": left_out, "sentence": sentence,
     }  # fmt: skip
-    return units, method, ((X, y), in_holdout), left_out
+
+
+def _cross_fit_sources(sets, refit, baselines, n: int, held: int):
+    """The cross-fitted gate's sources (every baseline, each synthetic set refitted per
+    fold or judged on the holdout alone), and the sets judged on the holdout or left out."""
+    everywhere = f"cross-fitted: out-of-fold predictions of all {n} real rows"
+    sources = [dataclasses.replace(b, judged=everywhere) for b in baselines]
+    left_out: dict[str, str] = {}
+    on_holdout: dict[str, str] = {}
+    for name, data in sets.items():
+        if name in refit:
+            judged = f"{everywhere}; its generator refitted on each fold's training rows"
+            sources.append(Source(name, "synthetic", refit=refit[name], judged=judged))
+        elif isinstance(data, SyntheticSet):
+            on_holdout[name] = (
+                f"on the {held} holdout rows alone (out-of-fold): its generator was fitted once "
+                "on the training split, too costly to refit per fold, so only the holdout is "
+                "unseen by it"
+            )
+            sources.append(Source(name, "synthetic", rows=data.synthetic, scope=HOLDOUT,
+                                  judged=on_holdout[name]))  # fmt: skip
+        else:
+            left_out[name] = (
+                "its rows cannot be told apart from the training split's and it cannot be "
+                "refitted per fold; left out of the cross-fitted gate"
+            )
+    return sources, on_holdout, left_out
 
 
 # --------------------------------------------------------------------------- pooling

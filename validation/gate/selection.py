@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from equipoise.validation.gate.scoring import Leaderboard, Row
+from equipoise.validation.gate.scoring import ALL, Leaderboard, Row
 
 
 @dataclass(frozen=True)
@@ -125,3 +125,78 @@ def _family(d: np.ndarray, D: np.ndarray, J: np.ndarray, confidence: float, grou
     low, high = d - c_low * scale, d + c_high * scale
     found = [(float(v), float(lo), float(hi)) for v, lo, hi in zip(d, low, high, strict=True)]
     return found, lost, D.shape[1], (c_low, c_high)
+
+
+@dataclass(frozen=True)
+class Advice:
+    """Which real-data strategy the verdict names, and why: the reference strategy,
+    unless another baseline entry beats it at the gate's confidence after choosing among
+    all of them (simultaneous max-t lower bound of the difference above 0)."""
+
+    choice: Row
+    reference: Row
+    #: the other entry with the largest difference from the reference (the choice when
+    #: it switched), that difference and its simultaneous bounds
+    rival: Row | None = None
+    uplift: float = 0.0
+    low: float = float("nan")
+    high: float = float("nan")
+    #: baseline entries the reference was compared with
+    compared: int = 0
+
+    @property
+    def switched(self) -> bool:
+        return self.choice is not self.reference
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rule": "the reference unless another baseline's simultaneous lower bound "
+            "over it is above 0",
+            "reference": self.reference.candidate.key,
+            "choice": self.choice.candidate.key,
+            "switched": self.switched,
+            "rival": None if self.rival is None else self.rival.candidate.key,
+            "uplift": self.uplift,
+            "ci_low": self.low,
+            "ci_high": self.high,
+            "compared": self.compared,
+        }
+
+
+def reference_row(board: Leaderboard, preference: tuple[str, ...]) -> Row | None:
+    """The reference baseline entry: the first strategy of `preference` that was trained,
+    on the first downstream model when it has that strategy (else on its own model);
+    `none` on the first model when no preferred strategy ran."""
+    rows = board.family("baseline")
+    if not rows:
+        return None
+    specs = board.settings.model_specs
+    first = str(specs[0]) if specs else rows[0].candidate.model
+    for name in (*preference, "none"):
+        named = [r for r in rows if r.candidate.name == name]
+        if named:
+            return next((r for r in named if r.candidate.model == first), named[0])
+    return rows[0]
+
+
+def advise(board: Leaderboard, metric: str, confidence: float) -> Advice | None:
+    """The strategy to name when nothing is published (see `Advice`): a noisy argmax over
+    a dozen baseline entries scored on few minority rows picks a lucky one; the
+    reference changes only on evidence that holds after that choice."""
+    reference = reference_row(board, tuple(board.settings.reference))
+    if reference is None:
+        return None
+    others = [b for b in board.family("baseline") if b is not reference]
+    if not others:
+        return Advice(reference, reference)
+    point, drawn = reference.on(ALL)
+    d = np.asarray([b.on(ALL)[0][metric] - point[metric] for b in others])
+    D = np.asarray([b.on(ALL)[1][metric] - drawn[metric] for b in others])
+    J = np.asarray([b.jackknife(ALL, metric) - reference.jackknife(ALL, metric) for b in others])
+    found, *_ = _family(d, D, J, confidence, len(others))
+    clear = [(b, f) for b, f in zip(others, found, strict=True) if np.isfinite(f[1]) and f[1] > 0]
+    if not clear:
+        best = int(np.argmax(np.where(np.isfinite(d), d, -np.inf)))
+        return Advice(reference, reference, others[best], *found[best], compared=len(others))
+    choice, (uplift, low, high) = max(clear, key=lambda pair: pair[1][0])
+    return Advice(choice, reference, choice, uplift, low, high, compared=len(others))

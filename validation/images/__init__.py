@@ -8,6 +8,5 @@ that use them.
 """
 
 from equipoise.validation.images.settings import ImageValidationSettings
-from equipoise.validation.images.validate import validate_images
 
-__all__ = ["ImageValidationSettings", "validate_images"]
+__all__ = ["ImageValidationSettings"]

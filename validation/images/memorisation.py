@@ -10,10 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from equipoise.validation.memorisation import (
-    median,
-    near_copy_stats,
     nearest_with_ratio,
-    relative_median,
 )
 from equipoise.validation.neighbours import knn
 
@@ -35,23 +32,15 @@ def flatten(X: np.ndarray) -> np.ndarray:
 
 def nearest_training(
     train_pixels: np.ndarray,
-    train_features: np.ndarray,
+    train_features: np.ndarray | None,
     query_pixels: np.ndarray,
-    query_features: np.ndarray,
+    query_features: np.ndarray | None,
     neighbours: int,
 ) -> Nearest:
-    """Nearest-training-image distances of the query images and their ratio test."""
+    """Nearest-training-image distances of the query images and their ratio test; the
+    feature-space distance is NaN without features (a rows-only validation)."""
     dist, idx, ratio = nearest_with_ratio(train_pixels, query_pixels, neighbours)
+    if train_features is None or query_features is None:
+        return Nearest(dist, idx, ratio, np.full(len(dist), np.nan))
     fdist, _ = knn(train_features, query_features, 1)
     return Nearest(dist, idx, ratio, fdist[:, 0])
-
-
-def memorisation_stats(syn: Nearest, hold: Nearest, ratio: float) -> dict[str, float | None]:
-    """Per-class figures: near-copy shares (synthetic and holdout) and how near synthetic
-    images sit to training images relative to the holdout, in both spaces."""
-    return near_copy_stats(syn.ratio, hold.ratio, ratio) | {
-        "pixel_nn_median": median(syn.pixel_distance),
-        "holdout_pixel_nn_median": median(hold.pixel_distance),
-        "pixel_nn_vs_holdout": relative_median(syn.pixel_distance, hold.pixel_distance),
-        "feature_nn_vs_holdout": relative_median(syn.feature_distance, hold.feature_distance),
-    }

@@ -9,6 +9,5 @@ functions that use them.
 """
 
 from equipoise.validation.series.settings import SeriesValidationSettings
-from equipoise.validation.series.validate import validate_series
 
-__all__ = ["SeriesValidationSettings", "validate_series"]
+__all__ = ["SeriesValidationSettings"]

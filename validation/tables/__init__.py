@@ -4,6 +4,5 @@ NNDR, a per-row filter) and a cross-fitted label-consistency filter, each per ge
 class; and the rows' utility, train-on-synthetic / test-on-real."""
 
 from equipoise.validation.tables.settings import ValidationSettings
-from equipoise.validation.tables.validate import validate_synthetic
 
-__all__ = ["ValidationSettings", "validate_synthetic"]
+__all__ = ["ValidationSettings"]

@@ -92,10 +92,25 @@ def assess_fidelity(
             "detection_top_features": top,
         }
     )
+    values = _values(result.stats)
+    for check, threshold, op, setting in _thresholds(settings):
+        value, advice = values[check]
+        passed = meets(value, threshold, op)
+        result.checks.append(
+            CheckResult(check, label, value, threshold, passed, op, setting, advice)
+        )
+    return result
+
+
+def _values(stats: dict[str, Any]) -> dict[str, tuple[Any, str]]:
+    """Each fidelity check's value and the advice that names what gives the rows away."""
+    top, worst_pairs = stats["detection_top_features"], stats["worst_pairs"]
     giveaways = ", ".join(f["column"] for f in top[:3]) or "none stand out"
-    worst = ", ".join(c["column"] for c in worst_columns[:3])
+    worst = ", ".join(c["column"] for c in stats["worst_columns"][:3])
     pairs = ", ".join(f"{p['columns'][0]}~{p['columns'][1]}" for p in worst_pairs[:3])
-    values = {
+    shapes, trends, auc = (stats[k] for k in ("column_shapes", "column_pair_trends",
+                                              "detection_auc"))  # fmt: skip
+    return {
         "fidelity.column_shapes": (
             shapes,
             f"the class's columns are distributed unlike the real ones (worst: {worst}); "
@@ -112,13 +127,6 @@ def assess_fidelity(
             "generator longer or pick another kind",
         ),
     }
-    for check, threshold, op, setting in _thresholds(settings):
-        value, advice = values[check]
-        passed = meets(value, threshold, op)
-        result.checks.append(
-            CheckResult(check, label, value, threshold, passed, op, setting, advice)
-        )
-    return result
 
 
 def _thresholds(settings: ValidationSettings) -> list[tuple[str, float | None, str, str]]:

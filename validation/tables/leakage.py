@@ -95,15 +95,47 @@ def assess_leakage(
     row (all classes): a synthetic row equal to any of them is an exact copy."""
     n_s = len(synthetic.Z)
     out = LeakageResult(label, removed=np.zeros(n_s, dtype=bool))
-    exact = np.isin(synthetic.hashes, train_hash_set)
-    hold_exact = np.isin(holdout.hashes, train_hash_set)
-    copy_share = float(exact.mean()) if n_s else 0.0
-    hold_copy_share = float(hold_exact.mean()) if len(hold_exact) else None
     out.stats["rows"] = {
         "train": len(train.Z),
         "holdout": len(holdout.Z),
         "synthetic": n_s,
     }
+    exact = _exact_copies(out, synthetic, holdout, train_hash_set, settings)
+    # Allowed copies are known duplicates: the distance statistics describe the others.
+    cand = np.flatnonzero(~exact) if settings.allow_exact_copies else np.arange(n_s)
+    U, V = _distinct_rows(train), _distinct_rows(holdout)
+    S = synthetic.Z if len(cand) == n_s else synthetic.Z[cand]
+
+    if len(U) < 2 or len(S) == 0:
+        _skip(out, n_s, len(U), settings)
+        return out
+    reuse = _near_copies(out, encoder, (U, S, V), exact, cand, settings, rng)
+
+    # --- DCR statistics (sampled above `sample_rows` per side) -----------------------
+    if len(V) < MIN_HOLDOUT_ROWS:
+        out.stats["dcr"] = None
+        out.checks.append(
+            CheckResult("leakage.dcr_share", label, None, settings.max_dcr_share, None)
+        )
+    else:
+        _dcr(out, U, S, V, settings, rng, reuse=reuse)
+    out.stats["rows_removed"] = int(out.removed.sum())
+    out.checks.append(
+        CheckResult("leakage.rows_removed", label, int(out.removed.sum()), None, None)
+    )
+    return out
+
+
+def _exact_copies(
+    out: LeakageResult, synthetic: ClassRows, holdout: ClassRows, train_hash_set: np.ndarray,
+    settings: ValidationSettings,
+) -> np.ndarray:  # fmt: skip
+    """Synthetic rows equal to a training row (any class): counted, checked and, unless
+    allowed, removed."""
+    exact = np.isin(synthetic.hashes, train_hash_set)
+    hold_exact = np.isin(holdout.hashes, train_hash_set)
+    copy_share = float(exact.mean()) if len(exact) else 0.0
+    hold_copy_share = float(hold_exact.mean()) if len(hold_exact) else None
     out.stats["exact_copies"] = {
         "count": int(exact.sum()),
         "share": copy_share,
@@ -113,24 +145,30 @@ def assess_leakage(
     _exact_copy_check(out, copy_share, hold_copy_share, settings)
     if not settings.allow_exact_copies:
         out.removed |= exact
-    # Allowed copies are known duplicates: the distance statistics describe the others.
-    cand = np.flatnonzero(~exact) if settings.allow_exact_copies else np.arange(n_s)
-    U, V = _distinct_rows(train), _distinct_rows(holdout)
-    S = synthetic.Z if len(cand) == n_s else synthetic.Z[cand]
+    return exact
 
-    if len(U) < 2 or len(S) == 0:
-        if n_s == 0:
-            why = "no synthetic rows are left after the schema check"
-        elif len(U) < 2:
-            why = f"the class has {len(U)} distinct training row(s); near copies need 2"
-        else:
-            why = "every synthetic row is an allowed exact copy"
-        out.notes.append(f"near-copy filter and DCR statistics skipped for class {label!r}: {why}")
-        out.checks += _skipped(label, settings)
-        out.stats["near_copies"] = out.stats["dcr"] = None
-        return out
 
-    # --- near copies: every candidate row against every distinct training row -------
+def _skip(out: LeakageResult, n_s: int, n_u: int, settings: ValidationSettings) -> None:
+    """Near copies and DCR need synthetic rows and 2 distinct training rows."""
+    if n_s == 0:
+        why = "no synthetic rows are left after the schema check"
+    elif n_u < 2:
+        why = f"the class has {n_u} distinct training row(s); near copies need 2"
+    else:
+        why = "every synthetic row is an allowed exact copy"
+    out.notes.append(f"near-copy filter and DCR statistics skipped for class {out.label!r}: {why}")
+    out.checks += _skipped(out.label, settings)
+    out.stats["near_copies"] = out.stats["dcr"] = None
+
+
+def _near_copies(
+    out: LeakageResult, encoder: Any, rows: tuple[np.ndarray, np.ndarray, np.ndarray],
+    exact: np.ndarray, cand: np.ndarray, settings: ValidationSettings, rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray] | None:  # fmt: skip
+    """The per-row near-copy filter: every candidate row against every distinct training
+    row (`rows`: U, S, V). Returns the brute-force distances for the DCR to reuse."""
+    U, S, V = rows
+    label, n_s = out.label, len(out.removed)
     small = len(U) * (len(U) + len(S) + len(V)) <= BRUTE_PAIRS
     if small:
         d_u = knn(U, U, 2)[0][:, 1]
@@ -165,6 +203,14 @@ def assess_leakage(
         "holdout_share": hold_near,
         "search": search,
     }
+    _near_copy_check(out, near_share, hold_near, settings)
+    return (d_s, d_v) if small else None
+
+
+def _near_copy_check(
+    out: LeakageResult, near_share: float, hold_near: float | None, settings: ValidationSettings
+) -> None:
+    label = out.label
     limit = (hold_near or 0.0) + settings.max_near_copy_share
     out.checks.append(
         CheckResult(
@@ -183,20 +229,6 @@ def assess_leakage(
         )
     )
 
-    # --- DCR statistics (sampled above `sample_rows` per side) -----------------------
-    if len(V) < MIN_HOLDOUT_ROWS:
-        out.stats["dcr"] = None
-        out.checks.append(
-            CheckResult("leakage.dcr_share", label, None, settings.max_dcr_share, None)
-        )
-    else:
-        _dcr(out, U, S, V, settings, rng, reuse=(d_s, d_v) if small else None)
-    out.stats["rows_removed"] = int(out.removed.sum())
-    out.checks.append(
-        CheckResult("leakage.rows_removed", label, int(out.removed.sum()), None, None)
-    )
-    return out
-
 
 def _dcr(
     out: LeakageResult,
@@ -208,28 +240,7 @@ def _dcr(
     reuse: tuple[np.ndarray, np.ndarray] | None,
 ) -> None:
     """DCR share, 5th-percentile and median ratios, NNDR."""
-    if reuse is not None:  # the near-copy search already saw every row: reuse it
-        d_s, d_v = reuse
-        d_sv = knn(V, S, 1)[0][:, 0]
-        n_u, n_v = len(U), len(V)
-    else:
-        s_idx = capped(len(S), settings.sample_rows, rng)
-        u_idx = capped(len(U), settings.sample_rows, rng)
-        v_idx = capped(len(V), settings.sample_rows, rng)
-        Us, Vs, Ss = U[u_idx], V[v_idx], S[s_idx]
-        d_s, d_v = knn(Us, Ss, 2)[0], knn(Us, Vs, 2)[0]
-        d_sv = knn(Vs, Ss, 1)[0][:, 0]
-        n_u, n_v = len(Us), len(Vs)
-        note = sample_note(
-            "the DCR share, percentile ratios and NNDR",
-            {
-                "synthetic": (len(Ss), len(S)),
-                "distinct training": (len(Us), len(U)),
-                "distinct holdout": (len(Vs), len(V)),
-            },
-        )
-        if note:
-            out.notes.append(f"class {out.label!r}: {note}")
+    d_s, d_v, d_sv, (n_u, n_v) = _dcr_distances(out, U, S, V, settings, rng, reuse)
     votes = np.where(d_s[:, 0] == d_sv, 0.5, (d_s[:, 0] < d_sv).astype(float))
     raw = float(votes.mean())
     expected = n_u / (n_u + n_v)
@@ -271,6 +282,36 @@ def _dcr(
     out.checks.append(
         CheckResult("leakage.dcr_p5_ratio", out.label, out.stats["dcr"]["p5_ratio"], None, None)
     )
+
+
+def _dcr_distances(
+    out: LeakageResult, U: np.ndarray, S: np.ndarray, V: np.ndarray,
+    settings: ValidationSettings, rng: np.random.Generator,
+    reuse: tuple[np.ndarray, np.ndarray] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]:  # fmt: skip
+    """Nearest-two training distances of the synthetic and holdout rows, each synthetic
+    row's nearest holdout distance and the set sizes (sampled above `sample_rows`)."""
+    if reuse is not None:  # the near-copy search already saw every row: reuse it
+        d_s, d_v = reuse
+        return d_s, d_v, knn(V, S, 1)[0][:, 0], (len(U), len(V))
+    s_idx = capped(len(S), settings.sample_rows, rng)
+    u_idx = capped(len(U), settings.sample_rows, rng)
+    v_idx = capped(len(V), settings.sample_rows, rng)
+    Us, Vs, Ss = U[u_idx], V[v_idx], S[s_idx]
+    d_s, d_v = knn(Us, Ss, 2)[0], knn(Us, Vs, 2)[0]
+    d_sv = knn(Vs, Ss, 1)[0][:, 0]
+    n_u, n_v = len(Us), len(Vs)
+    note = sample_note(
+        "the DCR share, percentile ratios and NNDR",
+        {
+            "synthetic": (len(Ss), len(S)),
+            "distinct training": (len(Us), len(U)),
+            "distinct holdout": (len(Vs), len(V)),
+        },
+    )
+    if note:
+        out.notes.append(f"class {out.label!r}: {note}")
+    return d_s, d_v, d_sv, (n_u, n_v)
 
 
 def _distinct_rows(rows: ClassRows) -> np.ndarray:

@@ -12,6 +12,5 @@ that use them.
 """
 
 from equipoise.validation.text.settings import TextValidationSettings
-from equipoise.validation.text.validate import validate_text
 
-__all__ = ["TextValidationSettings", "validate_text"]
+__all__ = ["TextValidationSettings"]

@@ -2,8 +2,8 @@
 texts (the GX text schema, TF-IDF copies and label classifier, meaning by MiniLM or
 TF-IDF), `embedding_measures` for rows that hold a MiniLM vector (embedding_smote:
 structural checks of the vectors, copies of training and holdout rows, meaning and the
-label classifier in MiniLM space). Both return `Measures`, which `validate_text`'s one
-per-class loop reads."""
+label classifier in MiniLM space). Both return `Measures`, which the text checks
+(`checks.py`) read."""
 
 from __future__ import annotations
 
@@ -78,29 +78,20 @@ def text_measures(
     X_syn: pd.DataFrame, y_syn: np.ndarray,
     settings: TextValidationSettings, seed: int, reports_dir: str | Path | None,
 ) -> Measures:  # fmt: skip
-    """Synthetic texts: GX schema, TF-IDF copies and label classifier; meaning by
-    MiniLM (cosine of each kept text to its source text, or to the class's nearest
-    training text; only those texts are embedded) or by TF-IDF (`meaning_model`)."""
-    texts_train = X_train[schema.text].tolist()
-    texts_hold = X_hold[schema.text].tolist()
+    """Synthetic texts: GX schema, TF-IDF copies and label classifier; meaning by MiniLM
+    (`_minilm_meaning`) or by TF-IDF (`meaning_model`)."""
+    texts_train, texts_hold = X_train[schema.text].tolist(), X_hold[schema.text].tolist()
     timings: dict[str, float] = {}
-    lengths = np.array([len(t) for t in texts_train])
-    sizes = {"chars": length_bounds(lengths, settings.length_slack), "sources": len(y_train)}
-    real_suite, suite, _ = run_sample_suites(
-        TextTable(schema), schema, sizes, train=(X_train, y_train), synthetic=(X_syn, y_syn),
-        reports_dir=reports_dir, seed=seed,
-    )  # fmt: skip
+    real_suite, suite = _text_schema(schema, (X_train, y_train), (X_syn, y_syn), settings,
+                                     seed, reports_dir)  # fmt: skip
     timings["schema"] = real_suite.seconds + suite.seconds
     keep = ~suite.drop
     # dropped rows are read as empty texts below, so that every array keeps its positions
     texts_syn = [t if k else "" for t, k in zip(X_syn[schema.text].tolist(), keep, strict=True)]
     source = sources(X_syn)
     has_source = source >= 0
-
     t = time.perf_counter()
-    vec = vectorizer()
-    V_train = vec.fit_transform(texts_train)
-    V_hold, V_syn = vec.transform(texts_hold), vec.transform(texts_syn)
+    V_train, V_hold, V_syn = _tfidf(texts_train, texts_hold, texts_syn)
     nearest, nearest_at = most_similar(V_train, V_syn)
     hold_nearest, hold_at = most_similar(V_train, V_hold)
     labels = cross_fitted_labels(
@@ -109,48 +100,19 @@ def text_measures(
     )  # fmt: skip
     timings["tfidf_and_label_model"] = time.perf_counter() - t
     t = time.perf_counter()
-    seen = {normalised(x) for x in texts_train}
-    exact = np.array([normalised(x) in seen for x in texts_syn], dtype=bool) & keep
-    hold_exact = np.array([normalised(x) in seen for x in texts_hold], dtype=bool)
-    near = (nearest >= settings.max_source_similarity) | exact
-    hold_near = (hold_nearest >= settings.max_source_similarity) | hold_exact
-    # a synthetic text equal or nearly equal to a holdout text is a leak (removed)
-    in_holdout = {normalised(x) for x in texts_hold}
-    to_holdout, _ = most_similar(V_hold, V_syn)
-    leak = keep & (
-        np.array([normalised(x) in in_holdout for x in texts_syn], dtype=bool)
-        | (to_holdout >= settings.max_source_similarity)
-    )
+    bound = settings.max_source_similarity
+    exact, near, hold_near, leak = _copies(
+        (texts_train, texts_hold, texts_syn), (nearest, hold_nearest), (V_hold, V_syn), keep, bound
+    )  # fmt: skip
     timings["similarity"] = time.perf_counter() - t
 
     t = time.perf_counter()
     minilm = settings.meaning_model == "minilm"
-    if minilm:
-        # only the texts still kept after the schema and copy checks, and their references
-        rows = np.flatnonzero(keep & ~near)
-        meaning = np.zeros(len(texts_syn))
-        same_class = np.zeros(len(texts_syn))
-        E_syn = embed([texts_syn[i] for i in rows])[0]
-        classes = sorted({y_syn[i] for i in rows}, key=str)
-        ref_rows = np.flatnonzero(np.isin(y_train, classes)) if len(rows) else np.zeros(0, int)
-        E_ref = embed([texts_train[i] for i in ref_rows])[0]
-        if len(rows):
-            S = E_syn @ E_ref.T
-            S = np.where(y_syn[rows][:, None] == y_train[ref_rows][None, :], S, -np.inf)
-            same_class[rows] = np.clip(S.max(axis=1), 0, 1)
-            position = {r: j for j, r in enumerate(ref_rows)}
-            with_source = has_source[rows] & np.isin(source[rows], ref_rows)
-            meaning[rows] = same_class[rows]
-            if with_source.any():
-                refs = [position[s] for s in source[rows][with_source]]
-                meaning[rows[with_source]] = cosine(E_syn[with_source], E_ref[refs])
-        in_class = np.flatnonzero(np.isin(y_hold, classes))
-        E_hold = embed([texts_hold[i] for i in in_class])[0]
-        hold_same_class = np.zeros(len(texts_hold))
-        if len(in_class) and len(ref_rows):
-            S = E_hold @ E_ref.T
-            S = np.where(y_hold[in_class][:, None] == y_train[ref_rows][None, :], S, -np.inf)
-            hold_same_class[in_class] = np.clip(S.max(axis=1), 0, 1)
+    if minilm:  # only the texts still kept after the schema and copy checks
+        meaning, same_class, hold_same_class = _minilm_meaning(
+            (texts_train, y_train), (texts_hold, y_hold), (texts_syn, y_syn),
+            np.flatnonzero(keep & ~near), source,
+        )  # fmt: skip
     else:
         same_class, _ = most_similar(V_train, V_syn, y_train, y_syn)
         hold_same_class, _ = most_similar(V_train, V_hold, y_train, y_hold)
@@ -171,6 +133,88 @@ def text_measures(
     )  # fmt: skip
 
 
+def _tfidf(texts_train: list[str], texts_hold: list[str], texts_syn: list[str]) -> tuple:
+    """The three splits' TF-IDF vectors, on a vocabulary fitted on the training texts."""
+    vec = vectorizer()
+    V_train = vec.fit_transform(texts_train)
+    return V_train, vec.transform(texts_hold), vec.transform(texts_syn)
+
+
+def _text_schema(
+    schema: TextSchema, train: tuple[pd.DataFrame, np.ndarray],
+    synthetic: tuple[pd.DataFrame, np.ndarray], settings: TextValidationSettings, seed: int,
+    reports_dir: str | Path | None,
+) -> tuple[Any, Any]:  # fmt: skip
+    """The GX suite over one row per text, on the real training texts and the synthetic
+    ones (lengths within the training texts' range widened by `length_slack`)."""
+    lengths = np.array([len(t) for t in train[0][schema.text].tolist()])
+    sizes = {"chars": length_bounds(lengths, settings.length_slack), "sources": len(train[1])}
+    real_suite, suite, _ = run_sample_suites(
+        TextTable(schema), schema, sizes, train=train, synthetic=synthetic,
+        reports_dir=reports_dir, seed=seed,
+    )  # fmt: skip
+    return real_suite, suite
+
+
+def _copies(
+    texts: tuple[list[str], list[str], list[str]], nearest: tuple[np.ndarray, np.ndarray],
+    V: tuple[Any, Any], keep: np.ndarray, bound: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Exact copies of training texts; near copies (TF-IDF cosine >= `bound`, or exact) of
+    the synthetic and the holdout texts; synthetic texts equal or nearly equal to a
+    holdout text (a leak, removed)."""
+    (texts_train, texts_hold, texts_syn), (V_hold, V_syn) = texts, V
+    seen = {normalised(x) for x in texts_train}
+    exact = np.array([normalised(x) in seen for x in texts_syn], dtype=bool) & keep
+    hold_exact = np.array([normalised(x) in seen for x in texts_hold], dtype=bool)
+    near = (nearest[0] >= bound) | exact
+    hold_near = (nearest[1] >= bound) | hold_exact
+    in_holdout = {normalised(x) for x in texts_hold}
+    to_holdout, _ = most_similar(V_hold, V_syn)
+    leak = keep & (
+        np.array([normalised(x) in in_holdout for x in texts_syn], dtype=bool)
+        | (to_holdout >= bound)
+    )
+    return exact, near, hold_near, leak
+
+
+def _minilm_meaning(
+    train: tuple[list[str], np.ndarray], hold: tuple[list[str], np.ndarray],
+    syn: tuple[list[str], np.ndarray], rows: np.ndarray, source: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """MiniLM cosines of the synthetic `rows` to their source text (or the class's
+    nearest training text), to the class's nearest training text, and of the holdout
+    texts of those classes to theirs; only those texts and their references are embedded."""
+    (texts_train, y_train), (texts_hold, y_hold), (texts_syn, y_syn) = train, hold, syn
+    has_source = source >= 0
+    meaning, same_class = np.zeros(len(texts_syn)), np.zeros(len(texts_syn))
+    E_syn = embed([texts_syn[i] for i in rows])[0]
+    classes = sorted({y_syn[i] for i in rows}, key=str)
+    ref_rows = np.flatnonzero(np.isin(y_train, classes)) if len(rows) else np.zeros(0, int)
+    E_ref = embed([texts_train[i] for i in ref_rows])[0]
+    if len(rows):
+        same_class[rows] = _nearest_in_class(E_syn, y_syn[rows], E_ref, y_train[ref_rows])
+        position = {r: j for j, r in enumerate(ref_rows)}
+        with_source = has_source[rows] & np.isin(source[rows], ref_rows)
+        meaning[rows] = same_class[rows]
+        if with_source.any():
+            refs = [position[s] for s in source[rows][with_source]]
+            meaning[rows[with_source]] = cosine(E_syn[with_source], E_ref[refs])
+    in_class = np.flatnonzero(np.isin(y_hold, classes))
+    E_hold = embed([texts_hold[i] for i in in_class])[0]
+    hold_same_class = np.zeros(len(texts_hold))
+    if len(in_class) and len(ref_rows):
+        hold_same_class[in_class] = _nearest_in_class(E_hold, y_hold[in_class], E_ref,
+                                                      y_train[ref_rows])  # fmt: skip
+    return meaning, same_class, hold_same_class
+
+
+def _nearest_in_class(E: np.ndarray, y: np.ndarray, E_ref: np.ndarray, y_ref: np.ndarray):
+    """Each row's cosine to the nearest reference row of its class, clipped to [0, 1]."""
+    S = np.where(y[:, None] == y_ref[None, :], E @ E_ref.T, -np.inf)
+    return np.clip(S.max(axis=1), 0, 1)
+
+
 def vectors_of(X_syn: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """The synthetic rows' vectors (n, DIM) float32 and which are well formed (DIM
     finite values); malformed ones are zeros."""
@@ -181,6 +225,24 @@ def vectors_of(X_syn: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         if a.shape == (DIM,) and np.isfinite(a).all() and np.linalg.norm(a) > 0:
             out[i], ok[i] = a, True
     return out, ok
+
+
+def _vector_schema(
+    schema: TextSchema, X_syn: pd.DataFrame, y_syn: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The source positions (within the `n` training rows), the vectors and which are
+    well formed; ValidationFailed for sources out of range, columns or labels."""
+    source = sources(X_syn)
+    if ((source < -1) | (source >= n)).any():
+        raise ValidationFailed(
+            f"synthetic rows name source rows outside the training split (0-{n - 1}); "
+            "fix the generator's output"
+        )
+    try:  # columns and labels (the rows hold no text to check)
+        schema.check(X_syn.assign(**{schema.text: ""}), y_syn, what="synthetic rows")
+    except InputError as err:
+        raise ValidationFailed(err.message) from None
+    return (source, *vectors_of(X_syn))
 
 
 def embedding_measures(
@@ -197,18 +259,7 @@ def embedding_measures(
     label classifier is a logistic regression on the training rows' embeddings."""
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    source = sources(X_syn)
-    n = len(y_train)
-    if ((source < -1) | (source >= n)).any():
-        raise ValidationFailed(
-            f"synthetic rows name source rows outside the training split (0-{n - 1}); "
-            "fix the generator's output"
-        )
-    try:  # columns and labels (the rows hold no text to check)
-        schema.check(X_syn.assign(**{schema.text: ""}), y_syn, what="synthetic rows")
-    except InputError as err:
-        raise ValidationFailed(err.message) from None
-    V_syn, keep = vectors_of(X_syn)
+    source, V_syn, keep = _vector_schema(schema, X_syn, y_syn, len(y_train))
     timings["schema"] = time.perf_counter() - t
     t = time.perf_counter()
     E_train = embed(X_train[schema.text].tolist())[0]
