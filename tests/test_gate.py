@@ -83,6 +83,20 @@ def test_bootstrap_keeps_every_class_count():
     assert not np.allclose(W, W[0]), "resamples differ"
 
 
+def test_a_big_class_is_resampled_by_counting_picks_with_the_same_distribution(monkeypatch):
+    from equipoise.validation.gate import metrics
+
+    monkeypatch.setattr(metrics, "BIG_CLASS", 40)  # class 0 takes the counting path
+    y = np.array([0] * 50 + [1] * 7)
+    W = stratified_weights(y, 4000, seed=1)
+    for cls, n in ((0, 50), (1, 7)):
+        assert (W[:, y == cls].sum(axis=1) == n).all()
+    big = W[:, y == 0]
+    # multinomial(50, 1/50) per row: mean 1, variance 1 - 1/50
+    assert big.mean() == pytest.approx(1.0, abs=0.01)
+    assert big.var() == pytest.approx(1 - 1 / 50, abs=0.03)
+
+
 # --------------------------------------------------------------------------- decision
 
 

@@ -9,8 +9,6 @@ candidate tuned. `prior_weights` reweights the holdout to a deployment class pri
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 #: every metric the gate computes; accuracy is shown (with a warning), never gated
@@ -61,6 +59,10 @@ def prior_weights(y: np.ndarray, positive: int, prior: float | None) -> np.ndarr
     return np.where(is_pos, prior / share, (1 - prior) / (1 - share))
 
 
+#: a class with more holdout rows than this is resampled by counting picks
+BIG_CLASS = 20_000
+
+
 def stratified_weights(y: np.ndarray, n_resamples: int, seed: int) -> np.ndarray:
     """(B, n) draw counts of a bootstrap that resamples within each class, so every
     resample keeps the holdout's class counts (no resample without minority rows)."""
@@ -68,57 +70,74 @@ def stratified_weights(y: np.ndarray, n_resamples: int, seed: int) -> np.ndarray
     W = np.zeros((n_resamples, len(y)))
     for cls in np.unique(y):
         rows = np.flatnonzero(y == cls)
-        W[:, rows] = rng.multinomial(len(rows), np.full(len(rows), 1.0 / len(rows)), n_resamples)
+        m = len(rows)
+        if m <= BIG_CLASS:
+            W[:, rows] = rng.multinomial(m, np.full(m, 1.0 / m), n_resamples)
+        else:  # the same distribution, drawn as m picks per resample (numpy's multinomial
+            # takes a binomial per row: seconds for a class of 80,000 holdout rows)
+            picks = (
+                rng.integers(0, m, size=(n_resamples, m)) + (np.arange(n_resamples) * m)[:, None]
+            )
+            W[:, rows] = np.bincount(picks.ravel(), minlength=n_resamples * m).reshape(-1, m)
     return W
 
 
-def pr_steps(W: np.ndarray, positive: np.ndarray, score: np.ndarray):
-    """Weighted (precision, recall) at each distinct score as the cut-off (highest
-    first, ties grouped): the steps of the precision-recall curve, (B, steps) each."""
+def ranking(
+    W: np.ndarray, positive: np.ndarray, score: np.ndarray, floor: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted average precision (sklearn's step-wise definition), ROC-AUC (ties count
+    one half) and the highest recall of any cut-off whose precision is at least `floor`
+    (0 when none reaches it), each (B,).
+
+    Rows sorted by score (highest first) fall into tie groups; all three change only at
+    the groups that hold a positive, so only those are evaluated: the weights of the
+    rows above each such group, in it, and its positives are summed by one sparse
+    product with W. The cost is one pass over W and (B, groups with a positive) arrays,
+    not (B, n) ones: a big holdout's bootstrap stays cheap."""
+    from scipy import sparse
+
+    n = len(score)
+    if not positive.any():  # nothing to rank: undefined, and no cut-off reaches the floor
+        nan = np.full(len(W), np.nan)
+        return nan, nan.copy(), np.zeros(len(W))
     order = np.argsort(-score, kind="mergesort")
-    s, pos = score[order], positive[order].astype(float)
-    Wo = W[:, order]
-    tp = np.cumsum(Wo * pos, axis=1)
-    seen = np.cumsum(Wo, axis=1)
-    last = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]  # end of each tie group
-    tp, seen = tp[:, last], seen[:, last]
-    total = tp[:, -1:]
+    s, pos = score[order], positive[order]
+    group = np.r_[0, np.cumsum(np.diff(s) != 0)]  # tie group of each sorted row
+    hits = np.unique(group[pos])  # the groups with a positive, in score order
+    g = len(hits)
+    # per sorted row: the positive group it is in, or the first one below it
+    slot = np.searchsorted(hits, group)
+    inside = np.zeros(n, dtype=bool)
+    inside[slot < g] = hits[np.minimum(slot, g - 1)][slot < g] == group[slot < g]
+    # columns: [above group j (since the previous one) | in group j] x g, the tail, then
+    # the positives of group j
+    col = np.where(inside, g + slot, np.minimum(slot, g) if g else 0)
+    col = np.where(slot >= g, 2 * g, col)
+    rows = np.r_[order, order[pos]]
+    cols = np.r_[col, 2 * g + 1 + slot[pos]]
+    S = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, 3 * g + 1))
+    sums = np.asarray(W @ S)
+    above, within, tail, d_tp = (
+        sums[:, :g],
+        sums[:, g : 2 * g],
+        sums[:, 2 * g],
+        sums[:, 2 * g + 1 :],
+    )
+    seen = np.cumsum(above + within, axis=1)
+    tp = np.cumsum(d_tp, axis=1)
+    total = tp[:, -1] if g else np.zeros(len(W))
+    negatives = (seen[:, -1] if g else 0) + tail - total
+    fp = seen - tp
+    d_fp = within - d_tp
     with np.errstate(invalid="ignore", divide="ignore"):
         precision = np.where(seen > 0, tp / seen, 1.0)
-        recall = tp / total
-    return precision, recall
-
-
-def average_precision(W: np.ndarray, positive: np.ndarray, score: np.ndarray) -> np.ndarray:
-    """Weighted average precision (sklearn's step-wise definition, ties grouped)."""
-    precision, recall = pr_steps(W, positive, score)
-    gain = np.diff(np.concatenate([np.zeros((len(W), 1)), recall], axis=1), axis=1)
-    return np.sum(gain * precision, axis=1)
-
-
-def recall_at_precision(
-    W: np.ndarray, positive: np.ndarray, score: np.ndarray, floor: float
-) -> np.ndarray:
-    """The highest recall of any cut-off whose precision is at least `floor` (0 when
-    none reaches it)."""
-    precision, recall = pr_steps(W, positive, score)
-    return np.where(precision >= floor - 1e-12, recall, 0.0).max(axis=1)
-
-
-def roc_auc(W: np.ndarray, positive: np.ndarray, score: np.ndarray) -> np.ndarray:
-    """Weighted ROC-AUC by the rank-sum identity (ties count one half)."""
-    order = np.argsort(score, kind="mergesort")
-    s, pos = score[order], positive[order]
-    Wo = W[:, order]
-    wp, wn = Wo * pos, Wo * ~pos
-    # negatives strictly below each row plus half of the tied negatives
-    bounds = np.searchsorted(s, s, side="left"), np.searchsorted(s, s, side="right")
-    cum_neg = np.concatenate([np.zeros((len(W), 1)), np.cumsum(wn, axis=1)], axis=1)
-    below = cum_neg[:, bounds[0]]
-    tied = cum_neg[:, bounds[1]] - below
-    num = np.sum(wp * (below + 0.5 * tied), axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return num / (wp.sum(axis=1) * wn.sum(axis=1))
+        recall = tp / total[:, None]
+        ap = np.sum(d_tp / total[:, None] * precision, axis=1)
+        ok = precision >= floor - 1e-12
+        at_floor = np.where(ok, recall, 0.0).max(axis=1, initial=0.0)
+        below = negatives[:, None] - fp  # negatives scored strictly lower than the group
+        roc = np.sum(d_tp * (below + 0.5 * d_fp), axis=1) / (total * negatives)
+    return ap, roc, at_floor
 
 
 def confusion(W: np.ndarray, y: np.ndarray, pred: np.ndarray, k: int) -> np.ndarray:
@@ -174,20 +193,11 @@ def all_metrics(
         out["recall_fixed"] = tp / (tp + fn)
         out["precision_fixed"] = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
         out["f1_fixed"] = np.where(tp > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
-    out["recall_at_precision"] = recall_at_precision(W, is_pos, proba[:, positive], precision_floor)
-    out["pr_auc"] = _per_class(average_precision, W, y, proba, scored)
-    out["roc_auc"] = _per_class(roc_auc, W, y, proba, scored)
+    ranks = {c: ranking(W, y == c, proba[:, c], precision_floor) for c in {*scored, positive}}
+    out["recall_at_precision"] = ranks[positive][2]
+    out["pr_auc"] = np.mean([ranks[c][0] for c in scored], axis=0)
+    out["roc_auc"] = np.mean([ranks[c][1] for c in scored], axis=0)
     return {name: out[name] for name in METRIC_NAMES}
-
-
-def _per_class(
-    fn: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
-    W: np.ndarray,
-    y: np.ndarray,
-    proba: np.ndarray,
-    scored: list[int],
-) -> np.ndarray:
-    return np.mean([fn(W, y == c, proba[:, c]) for c in scored], axis=0)
 
 
 def _mcc(C: np.ndarray) -> np.ndarray:

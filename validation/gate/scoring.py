@@ -294,7 +294,8 @@ def metric_values(
 ) -> dict[str, np.ndarray]:
     """Every metric of one candidate's predictions for the weightings W (the gate's
     fixed threshold, precision floor and deployment prior applied). y: class indices."""
-    W = W * prior_weights(y, positive, settings.deployment_prior)[None, :]
+    if settings.deployment_prior is not None:
+        W = W * prior_weights(y, positive, settings.deployment_prior)[None, :]
     pred = _predict(proba, threshold, positive)
     return all_metrics(
         W, y, proba, pred, positive=positive, minority=positive,
