@@ -251,7 +251,32 @@ def run_one(rows: int, runner: str, seed: int, *, cap: float, address_space: flo
         "sets": list(sets),
         "load": _load(),
         "events": events[-40:],
+        "memory": {
+            k: manifest.get("memory", {}).get(k) for k in ("budget_gb", "fit_rows", "gate", "notes")
+        },
+        "commit": _commit(),
     }
+
+
+def _commit() -> str | None:
+    """The repository's commit (a dirty tree is marked)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("-dirty" if dirty.strip() else "")
 
 
 def _gb(value: float | None) -> float | None:

@@ -202,7 +202,7 @@ def _judge(
     `sizing` chose (a big table's sample; every training row otherwise)."""
     gate = sizing.gate or sizing.plan_gate(job, data)
     arena = Arena(
-        mod.name, data.schema, gate.train, (data.X_holdout, data.y_holdout),
+        mod.name, data.schema, gate.train, gate.holdout,
         gate.settings, derive_seed(job.seed, "gate"),
         synthesize=_synthesizer(data.schema), scored_only=_rare_classes(job, data.schema),
     )  # fmt: skip

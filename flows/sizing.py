@@ -3,7 +3,8 @@
 A modality whose plug-in estimates memory (`Modality.estimates_memory`: tables) gets,
 before each costly step, an estimate from rows x encoded width, and big inputs are
 sampled: generators fit on every row of the small classes and a sample of the large
-one, the gate trains on a capped stratified sample (scored on every holdout row), and
+one, the gate trains on a capped stratified sample and scores at most
+`footprint.GATE_HOLDOUT_ROWS` holdout rows (a sample in proportion to the classes), and
 each candidate samples the synthetic rows that balance the gate's sample; the winner
 then makes every row it publishes. Other modalities keep every row and only record the
 budget and the peak."""
@@ -32,6 +33,7 @@ class GateRows:
     whole training split)."""
 
     train: tuple[Any, Any]
+    holdout: tuple[Any, Any]
     settings: Any
     asked: dict[Any, int] | None = None
 
@@ -90,9 +92,14 @@ class Sizing:
         from equipoise.validation.gate.parallel import workers
 
         settings = job.gate  # type: ignore[attr-defined]
-        self.gate = GateRows((data.X_train, data.y_train), settings)
+        holdout = (data.X_holdout, data.y_holdout)
+        self.gate = GateRows((data.X_train, data.y_train), holdout, settings)
         if not self.sized:
             return self.gate
+        scored = footprint.proportional_rows(
+            data.y_holdout, footprint.GATE_HOLDOUT_ROWS, derive_seed(job.seed, "gate-holdout")
+        )
+        self.gate.holdout = footprint.take_rows(*holdout, scored)
         full = counts.synthetic_counts(counts.class_counts(data.y_train), job.balance.target_ratio)
         cap, jobs = self.memory.gate_plan(data.y_train, sum(full.values()), workers(settings.jobs))
         if jobs != workers(settings.jobs):
@@ -101,7 +108,8 @@ class Sizing:
         self.memory.gate = {
             "train_rows": len(data.y_train) if positions is None else len(positions),
             "of_train_rows": len(data.y_train), "sampled": positions is not None,
-            "holdout_rows": len(data.y_holdout), "workers": jobs,
+            "holdout_rows": len(self.gate.holdout[1]), "of_holdout_rows": len(data.y_holdout),
+            "holdout_sampled": scored is not None, "workers": jobs,
         }  # fmt: skip
         if positions is None:
             return self.gate
@@ -116,9 +124,10 @@ class Sizing:
         )
         get_run_logger().info(
             "gate trains on %d of %d training rows (every row of the smaller classes, a "
-            "sample of the largest), %d worker(s), scored on all %d holdout rows; each "
+            "sample of the largest), %d worker(s), scored on %d of %d holdout rows; each "
             "candidate samples the %s synthetic rows that balance them, the winner all it "
-            "publishes", len(positions), len(data.y_train), jobs, len(data.y_holdout), need,
+            "publishes", len(positions), len(data.y_train), jobs, len(self.gate.holdout[1]),
+            len(data.y_holdout), need,
         )  # fmt: skip
         return self.gate
 

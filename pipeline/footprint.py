@@ -43,6 +43,10 @@ MIN_FIT_CLASS_ROWS = 1_000
 GATE_TRAIN_ROWS = 20_000
 #: the fewest gate training rows (the largest class's sample) before the run refuses
 MIN_GATE_TRAIN_ROWS = 5_000
+#: holdout rows the gate scores at most: a larger holdout is sampled in proportion to its
+#: classes (the class ratio, and so every metric's expectation, kept); its bootstrap holds
+#: (resamples x rows) weights, 0.8 GB at this size
+GATE_HOLDOUT_ROWS = 100_000
 #: rows per set the report's distance-to-closest-record figure uses at most
 FIGURE_ROWS = 5_000
 #: the one-hot columns a categorical gets at most (`dataspec.encoding.MAX_ONEHOT_LEVELS`)
@@ -137,6 +141,21 @@ def cap_one(labels: np.ndarray, cls: Any, n: int, seed: int) -> np.ndarray | Non
         return None
     picked = np.random.default_rng(seed).choice(rows, size=n, replace=False)
     return np.sort(np.r_[np.flatnonzero(labels != cls), picked])
+
+
+def proportional_rows(y: Any, total: int, seed: int) -> np.ndarray | None:
+    """Sorted positions of about `total` rows drawn from each class in proportion to
+    its count (at least one row each; seeded); None when there are no more than `total`."""
+    labels = np.asarray(y, dtype=object)
+    if len(labels) <= total:
+        return None
+    rng = np.random.default_rng(seed)
+    keep = []
+    for cls, count in pd.Series(labels).value_counts().items():
+        rows = np.flatnonzero(labels == cls)
+        n = max(1, round(total * count / len(labels)))
+        keep.append(rng.choice(rows, size=min(n, len(rows)), replace=False))
+    return np.sort(np.concatenate(keep))
 
 
 def take_rows(X: Any, y: Any, rows: np.ndarray | None) -> tuple[Any, Any]:
@@ -381,6 +400,7 @@ class MemoryPlan:
             "design": {
                 "fit_class_rows": FIT_CLASS_ROWS,
                 "gate_train_rows": GATE_TRAIN_ROWS,
+                "gate_holdout_rows": GATE_HOLDOUT_ROWS,
                 "figure_rows": FIGURE_ROWS,
                 "onehot_levels": ONEHOT_LEVELS,
             },

@@ -83,6 +83,14 @@ def test_memory_amounts_parse_and_a_bad_one_is_refused_with_the_form_to_write():
 # ------------------------------------------------------------------- row samples
 
 
+def test_a_proportional_sample_keeps_the_class_ratio():
+    y = np.array(["no"] * 9_700 + ["yes"] * 300)
+    rows = footprint.proportional_rows(y, 1_000, seed=3)
+    assert len(rows) == 1_000 and (np.diff(rows) > 0).all()
+    assert (y[rows] == "yes").sum() == 30
+    assert footprint.proportional_rows(y, 10_000, seed=3) is None
+
+
 def test_class_caps_keep_the_minority_whole_and_sample_the_majority():
     y = np.array(["no"] * 5000 + ["yes"] * 300)
     assert footprint.cap_classes(y, 6000, seed=1) is None
@@ -157,6 +165,7 @@ def test_a_run_under_a_small_memory_budget_sizes_down_and_skips_with_the_reason(
     monkeypatch.setattr(footprint, "MIN_FIT_CLASS_ROWS", 500)
     monkeypatch.setattr(footprint, "GATE_TRAIN_ROWS", 3000)
     monkeypatch.setattr(footprint, "MIN_GATE_TRAIN_ROWS", 500)
+    monkeypatch.setattr(footprint, "GATE_HOLDOUT_ROWS", 500)
     per_row = {"imblearn": 400_000, "gaussian_copula": 10**9, "validate": 1, "gate": 200_000}
 
     def estimate(step, rows, width, copies=1):
@@ -181,6 +190,9 @@ def test_a_run_under_a_small_memory_budget_sizes_down_and_skips_with_the_reason(
     gate = manifest["gate"]["train_rows"]
     assert gate["sampled"] and gate["train_rows"] < 3000 and gate["workers"] == 1
     assert gate["class_counts"]["yes"] == manifest["class_counts"]["train"]["yes"]
+    # a holdout over GATE_HOLDOUT_ROWS is scored on a sample in proportion to its classes
+    assert gate["holdout_sampled"] and gate["of_holdout_rows"] == manifest["rows"]["holdout"]
+    assert abs(gate["holdout_rows"] - 500) <= 2
     notes = " ".join(memory["notes"])
     assert "sized down" in notes and "gaussian_copula skipped" in notes
     assert "gate sized down" in notes

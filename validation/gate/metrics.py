@@ -63,22 +63,28 @@ def prior_weights(y: np.ndarray, positive: int, prior: float | None) -> np.ndarr
 BIG_CLASS = 20_000
 
 
-def stratified_weights(y: np.ndarray, n_resamples: int, seed: int) -> np.ndarray:
+def stratified_weights(
+    y: np.ndarray, n_resamples: int, seed: int, out: np.ndarray | None = None
+) -> np.ndarray:
     """(B, n) draw counts of a bootstrap that resamples within each class, so every
-    resample keeps the holdout's class counts (no resample without minority rows)."""
+    resample keeps the holdout's class counts (no resample without minority rows);
+    written into `out` when given (a block of a larger weight matrix)."""
     rng = np.random.default_rng(seed)
-    W = np.zeros((n_resamples, len(y)))
+    W = np.zeros((n_resamples, len(y))) if out is None else out
     for cls in np.unique(y):
         rows = np.flatnonzero(y == cls)
         m = len(rows)
         if m <= BIG_CLASS:
             W[:, rows] = rng.multinomial(m, np.full(m, 1.0 / m), n_resamples)
         else:  # the same distribution, drawn as m picks per resample (numpy's multinomial
-            # takes a binomial per row: seconds for a class of 80,000 holdout rows)
-            picks = (
-                rng.integers(0, m, size=(n_resamples, m)) + (np.arange(n_resamples) * m)[:, None]
-            )
-            W[:, rows] = np.bincount(picks.ravel(), minlength=n_resamples * m).reshape(-1, m)
+            # takes a binomial per row: seconds for a class of 80,000 holdout rows), in
+            # blocks of resamples so the picks never hold more than about 80 MB
+            block = max(1, 10_000_000 // m)
+            for start in range(0, n_resamples, block):
+                b = min(block, n_resamples - start)
+                picks = rng.integers(0, m, size=(b, m)) + (np.arange(b) * m)[:, None]
+                counts = np.bincount(picks.ravel(), minlength=b * m).reshape(b, m)
+                W[start : start + b, rows] = counts
     return W
 
 

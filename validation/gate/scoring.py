@@ -200,10 +200,10 @@ def score_candidates(
     m = index[minority]
     scopes = {ALL: np.arange(len(y)), **dict(scopes or {})}
     cells = y if strata is None else y * (int(np.max(strata)) + 1) + np.asarray(strata)
-    W = np.vstack([
-        np.ones(len(y)), stratified_weights(cells, settings.bootstrap, seed),
-        jackknife_weights(cells, JACKKNIFE_GROUPS, seed),
-    ])  # fmt: skip
+    # one matrix, filled in place: a big holdout's weights are the gate's largest array
+    W = np.ones((1 + settings.bootstrap + JACKKNIFE_GROUPS, len(y)))
+    stratified_weights(cells, settings.bootstrap, seed, out=W[1 : 1 + settings.bootstrap])
+    W[1 + settings.bootstrap :] = jackknife_weights(cells, JACKKNIFE_GROUPS, seed)
     in_use = sorted({c.scope for c in candidates})
     scored: list[Row] = []
     for cand in candidates:
