@@ -17,7 +17,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, State
 
-from equipoise.dataspec import GateRefused, GenerationError, ValidationFailed
+from equipoise.dataspec import GateRefused, GenerationError, InputError, ValidationFailed
 from equipoise.dataspec.seeding import derive_seed
 from equipoise.flows import fitting, runners, stopping
 from equipoise.flows.progress import current_reporter
@@ -353,7 +353,9 @@ def _candidate(
             seed=derive_seed(seed, "resample"),
         )  # fmt: skip
         return cand
-    asked = asked or sizing.asked or counts.synthetic_counts(mod.balance_counts(data), ratio)
+    asked = asked if asked is not None else sizing.asked
+    if asked is None:
+        asked = counts.synthetic_counts(mod.balance_counts(data), ratio)
     logger.info("%s: synthetic %s to make per class: %s", name, mod.unit, asked)
     try:
         samples = sample_task(generator, counts.with_spare(asked), derive_seed(seed, "sample"))
@@ -409,6 +411,9 @@ def _every_row(
     job, mod, data = run
     reports = staging / "reports" / (winner.name if len(candidates) > 1 else "")
     full_counts = counts.synthetic_counts(mod.balance_counts(data), job.balance.target_ratio)
+    too_big = sizing.too_big(winner.name, winner.generator, job, mod, data, full_counts)
+    if too_big:  # refused before any row is made: nothing half-written
+        raise InputError(f"nothing published: the gate chose it on its sample, but {too_big}")
     full = _candidate(winner.name, winner.generator, job, mod, data, reports, sizing,
                       full_counts)  # fmt: skip
     if full.failure:

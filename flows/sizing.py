@@ -131,14 +131,18 @@ class Sizing:
         )  # fmt: skip
         return self.gate
 
-    def too_big(self, name: str, generator: Any, job: JobConfig, mod: Modality, data: Prepared):
-        """Why a candidate's sampling and validation is skipped for the memory budget
-        (None: it fits, or nothing to estimate)."""
+    def too_big(
+        self, name: str, generator: Any, job: JobConfig, mod: Modality, data: Prepared,
+        asked: dict[Any, int] | None = None,
+    ) -> str | None:  # fmt: skip
+        """Why sampling and validating a candidate's rows (`asked`, default: what the
+        gate needs) is left out for the memory budget (None: it fits, or nothing to
+        estimate)."""
         if not self.sized or isinstance(generator, Resampler):
             return None
-        asked = (self.gate and self.gate.asked) or counts.synthetic_counts(
-            mod.balance_counts(data), job.balance.target_ratio
-        )
+        asked = self.asked if asked is None else asked
+        if asked is None:
+            asked = counts.synthetic_counts(mod.balance_counts(data), job.balance.target_ratio)
         spare = sum(counts.with_spare(asked).values())
         real = len(self.fit_rows[1]) + len(data.y_holdout)
         return self.memory.check_candidate(name, spare, real)

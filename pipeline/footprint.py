@@ -123,24 +123,23 @@ def cap_classes(y: Any, cap: int, seed: int) -> np.ndarray | None:
 
 
 def gate_rows(y: Any, total: int, seed: int) -> np.ndarray | None:
-    """Sorted positions of at most `total` rows: every row of the smaller classes and a
-    seeded random sample of the largest (never fewer rows than the next largest class);
-    None when there are no more than `total` rows."""
+    """Sorted positions of at most `total` rows: every row of each smaller class up to a
+    third of `total` (a seeded sample of a larger one), and a seeded sample of the largest
+    class for the rest (never fewer rows than a smaller class keeps), so the largest class
+    stays at least twice the size of the others and the gate still has a deficit for
+    synthetic rows to fill; None when there are no more than `total` rows."""
     labels = np.asarray(y, dtype=object)
     if len(labels) <= total:
         return None
     counts = pd.Series(labels).value_counts()
-    largest, others = counts.index[0], counts.iloc[1:]
-    keep_largest = max(total - int(others.sum()), int(others.max()) if len(others) else 0)
-    return cap_one(labels, largest, keep_largest, seed)
-
-
-def cap_one(labels: np.ndarray, cls: Any, n: int, seed: int) -> np.ndarray | None:
-    rows = np.flatnonzero(labels == cls)
-    if len(rows) <= n:
-        return None
-    picked = np.random.default_rng(seed).choice(rows, size=n, replace=False)
-    return np.sort(np.r_[np.flatnonzero(labels != cls), picked])
+    kept = {cls: min(int(n), total // 3) for cls, n in counts.iloc[1:].items()}
+    largest = max(total - sum(kept.values()), max(kept.values(), default=0))
+    rng = np.random.default_rng(seed)
+    keep = []
+    for cls, n in {counts.index[0]: largest, **kept}.items():
+        rows = np.flatnonzero(labels == cls)
+        keep.append(rows if len(rows) <= n else rng.choice(rows, size=n, replace=False))
+    return np.sort(np.concatenate(keep))
 
 
 def proportional_rows(y: Any, total: int, seed: int) -> np.ndarray | None:

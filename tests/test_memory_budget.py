@@ -104,8 +104,9 @@ def test_class_caps_keep_the_minority_whole_and_sample_the_majority():
     kept = pd.Series(y[gate]).value_counts()
     assert kept["yes"] == 300 and kept["no"] == 1700
     assert footprint.gate_rows(y, 6000, seed=1) is None
-    # never fewer rows of the largest class than of the next one
-    assert pd.Series(y[footprint.gate_rows(y, 400, seed=1)]).value_counts()["no"] == 300
+    # a smaller class keeps at most a third of the rows: the gate keeps a deficit to fill
+    kept = pd.Series(y[footprint.gate_rows(y, 400, seed=1)]).value_counts()
+    assert kept["yes"] == 133 and kept["no"] == 267
 
 
 # ------------------------------------------------------------------- many levels
@@ -196,6 +197,27 @@ def test_a_run_under_a_small_memory_budget_sizes_down_and_skips_with_the_reason(
     notes = " ".join(memory["notes"])
     assert "sized down" in notes and "gaussian_copula skipped" in notes
     assert "gate sized down" in notes
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_winner_whose_every_row_would_not_fit_is_refused_before_any_is_made(
+    tmp_path, monkeypatch
+):
+    """The gate judged SMOTE on its sample (about 6,000 rows to validate); publishing
+    needs every row (about 9,000): over the budget, so exit 2 naming the settings, and
+    no version."""
+    monkeypatch.setattr(footprint, "resident", lambda: 0)
+    monkeypatch.setattr(footprint, "GATE_TRAIN_ROWS", 1500)
+    monkeypatch.setattr(footprint, "MIN_GATE_TRAIN_ROWS", 500)
+
+    def estimate(step, rows, width, copies=1):
+        return 10**15 if step == "validate" and rows > 7500 else 1
+
+    monkeypatch.setattr(footprint, "estimate", estimate)
+    result = _run(tmp_path, _table(5000, 0.08, 40), "--memory", "1G", "--generator", "smote")
+    assert result.exit_code == 2, result.output
+    assert "nothing published" in result.output and "--memory" in result.output
+    assert not any((tmp_path / "store").glob("*/v*")), "no version"
 
 
 @pytest.mark.usefixtures("prefect_server")
