@@ -345,14 +345,7 @@ def _candidate(
     train_counts = counts.class_counts(pd.Series(data.y_train))
     cand = Candidate(name, generator)
     if isinstance(generator, Resampler):
-        targets = counts.undersample_targets(mod.balance_counts(data), ratio)
-        rows = mod.all_rows(data)
-        cand.kept_real = resample_task(generator, rows, targets, derive_seed(seed, "resample"))
-        cand.gate_set = generator.resample(
-            data.X_train, data.y_train, counts.undersample_targets(train_counts, ratio),
-            seed=derive_seed(seed, "resample"),
-        )  # fmt: skip
-        return cand
+        return _resampled(cand, generator, mod, data, ratio, derive_seed(seed, "resample"))
     asked = asked if asked is not None else sizing.asked
     if asked is None:
         asked = counts.synthetic_counts(mod.balance_counts(data), ratio)
@@ -364,6 +357,10 @@ def _candidate(
         logger.warning(cand.failure)
         return cand
     cand.sampled = len(samples[1])
+    logger.info(
+        "%s: validating %d synthetic %s against %d training and %d holdout %s", name,
+        cand.sampled, mod.unit, len(sizing.fit_rows[1]), len(data.y_holdout), mod.unit,
+    )  # fmt: skip
     settings = mod.validation_settings(job, generator)
     validation = validate_task(
         mod, data.schema,
@@ -384,6 +381,20 @@ def _candidate(
             "%s: validation removed more %s than the spare; short of the target by %s "
             "(see the manifest's validation section for why)", name, mod.unit, short,
         )  # fmt: skip
+    return cand
+
+
+def _resampled(
+    cand: Candidate, resampler: Resampler, mod: Modality, data: Prepared, ratio: float, seed: int
+) -> Candidate:
+    """A resampler's candidate: the real rows it keeps of the whole input (published)
+    and of the training split (its gate set)."""
+    targets = counts.undersample_targets(mod.balance_counts(data), ratio)
+    cand.kept_real = resample_task(resampler, mod.all_rows(data), targets, seed)
+    train_counts = counts.class_counts(pd.Series(data.y_train))
+    cand.gate_set = resampler.resample(
+        data.X_train, data.y_train, counts.undersample_targets(train_counts, ratio), seed=seed
+    )
     return cand
 
 
