@@ -37,13 +37,18 @@ def test_fits_and_markdown(scale, tmp_path):
         for n in rows:
             row = {"rows": n, "runner": "default", "seed": 0, "exit": 3,
                    "verdict": "gate refused", "wall_s": n / 100, "peak_rss_gb": 1e-4 * n**1.0,
-                   "steps": {"fit": {"s": 1.0, "peak_rss_gb": 0.5}}}  # fmt: skip
+                   "steps": {"load_split": {"s": 1.0, "peak_rss_gb": 0.5 + 1e-6 * n},
+                             "fit": {"s": 1.0, "peak_rss_gb": 0.5}}}  # fmt: skip
             handle.write(json.dumps(row) + "\n")
         handle.write(json.dumps({**row, "rows": 300_000, "exit": -9, "failed": "timeout"}) + "\n")
     assert scale.slope([(n, n / 100) for n in rows]) == pytest.approx(1.0)
-    assert scale.fits_in([(n, 1e-4 * n) for n in rows], 8) == 80_000
     table = scale.markdown(results)
-    assert "| 10,000 | default | gate refused | 100.0 | 1.0 |  | 1.0 / 0.5 |" in table
-    assert "rows^1.00" in table and "8 GB at ~80,000 rows" in table
+    assert "| 10,000 | default | gate refused | 100.0 | 1.0 |" in table
+    # memory: the highest peak (here the largest size's) plus the load step's growth,
+    # 1 GB per million rows, extrapolated to the budget
+    top = 1e-4 * max(rows)
+    assert f"at most {top} GB" in table and "1.00 GB per million rows" in table
+    assert f"~{round((24 - top) / 1e-6):,} rows 24 GB" in table
+    assert "rows^1.00" in table
     assert (300_000, "default", 0, ()) in scale.done_keys(results), "resumable"
     assert np.isfinite(scale.slope([(n, n / 100) for n in rows]))
