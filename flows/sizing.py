@@ -12,6 +12,7 @@ budget and the peak."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 from prefect import get_run_logger
@@ -49,6 +50,22 @@ class GateRows:
                 synthetic = counts.head_per_class(*gate_set.synthetic, self.asked)
                 out[name] = SyntheticSet(self.train, synthetic)
         return out
+
+
+def gate_ask(y_train: Any, y_gate: Any, ratio: float) -> dict[Any, int]:
+    """The synthetic rows per class a candidate makes for the gate's sample: those that
+    bring the sample to `ratio`, as the published set brings the table. When the sample
+    has no deficit at that ratio (its largest class was cut more than the others, so a
+    low ratio is already met), the table's deficit scaled by the share of the largest
+    class the sample kept, so that the gate still judges synthetic rows."""
+    need = counts.synthetic_counts(counts.class_counts(y_gate), ratio)
+    if any(need.values()):
+        return need
+    table, sample = counts.class_counts(y_train), counts.class_counts(y_gate)
+    largest = max(table, key=table.get)
+    share = sample.get(largest, 0) / table[largest]
+    full = counts.synthetic_counts(table, ratio)
+    return {c: math.ceil(n * share) for c, n in full.items() if n}
 
 
 @dataclasses.dataclass
@@ -114,9 +131,7 @@ class Sizing:
         if positions is None:
             return self.gate
         self.gate.train = footprint.take_rows(data.X_train, data.y_train, positions)
-        need = counts.synthetic_counts(
-            counts.class_counts(self.gate.train[1]), job.balance.target_ratio
-        )
+        need = gate_ask(data.y_train, self.gate.train[1], job.balance.target_ratio)
         self.gate.asked = need
         self.memory.gate.update(
             class_counts=footprint.counts_of(self.gate.train[1]),

@@ -83,6 +83,18 @@ def test_memory_amounts_parse_and_a_bad_one_is_refused_with_the_form_to_write():
 # ------------------------------------------------------------------- row samples
 
 
+def test_the_gate_sample_always_leaves_synthetic_rows_to_judge():
+    from equipoise.flows.sizing import gate_ask
+
+    table = pd.Series(["no"] * 72_750 + ["yes"] * 2_250)
+    sample = pd.Series(["no"] * 17_750 + ["yes"] * 2_250)
+    # at ratio 1 the sample's own deficit
+    assert gate_ask(table, sample, 1.0) == {"yes": 17_750 - 2_250}
+    # at 0.05 the sample has none (2,250 > 5 % of 17,750): the table's 1,388, scaled by
+    # the 17,750 / 72,750 of the majority the sample kept
+    assert gate_ask(table, sample, 0.05) == {"yes": int(np.ceil(1_388 * 17_750 / 72_750))}
+
+
 def test_a_proportional_sample_keeps_the_class_ratio():
     y = np.array(["no"] * 9_700 + ["yes"] * 300)
     rows = footprint.proportional_rows(y, 1_000, seed=3)
@@ -232,7 +244,7 @@ def test_a_budget_too_small_for_the_smallest_gate_refuses_at_the_start(tmp_path)
 def test_a_100k_row_table_with_thousands_of_levels_reaches_a_verdict_on_samples(tmp_path):
     frame = _table(100_000, 0.03, 3000)
     assert frame["code"].nunique() > 2500
-    result = _run(tmp_path, frame, "--generator", "smote", "--set=balance.target_ratio=0.05")
+    result = _run(tmp_path, frame, "--generator", "smote", "--set=balance.target_ratio=0.1")
     manifest = _manifest(result)
     memory = manifest["memory"]
     train = manifest["class_counts"]["train"]
