@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from flow_settings import FAST_GATE
 from typer.testing import CliRunner
 
 from equipoise.cli import app
@@ -24,13 +25,6 @@ from equipoise.pipeline.config import load_job
 from equipoise.pipeline.tables.config import TableJob
 
 runner = CliRunner()
-FAST_GATE = [
-    "gate.mode=report",
-    "gate.models=[logreg]",
-    "gate.baselines=[none]",
-    "gate.bootstrap=200",
-    "gate.cross_fit=never",  # these test the flow; cross-fitting: tests/test_gate_crossfit.py
-]
 
 
 class Copier(TableGenerator):

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from flow_settings import FAST_GATE
 from typer.testing import CliRunner
 
 from equipoise.cli import app
@@ -24,16 +25,6 @@ def _csv(tmp_path: Path, frame: pd.DataFrame, name: str = "table.csv") -> str:
     path = tmp_path / name
     frame.to_csv(path, index=False)
     return str(path)
-
-
-# These tests are about other steps: a small gate that records its decision and publishes.
-FAST_GATE = [
-    "gate.mode=report",
-    "gate.models=[logreg]",
-    "gate.baselines=[none]",
-    "gate.bootstrap=200",
-    "gate.cross_fit=never",  # these test the flow; cross-fitting: tests/test_gate_crossfit.py
-]
 
 
 def _invoke(*args: str):

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 import pandas as pd
 import pytest
+from flow_settings import FAST_GATE
 
 from equipoise.generators import registry
 from equipoise.generators.tables.imblearn_family import RandomOversample
@@ -17,13 +18,6 @@ pytestmark = pytest.mark.usefixtures("prefect_server")
 
 
 # These tests are about other steps: a small gate that records its decision and publishes.
-FAST_GATE = [
-    "gate.mode=report",
-    "gate.models=[logreg]",
-    "gate.baselines=[none]",
-    "gate.bootstrap=200",
-    "gate.cross_fit=never",  # these test the flow; cross-fitting: tests/test_gate_crossfit.py
-]
 
 
 def _config(tmp_path, frame, label, *overrides):

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from flow_settings import FAST_GATE
 from typer.testing import CliRunner
 
 from equipoise.cli import app
@@ -39,13 +40,6 @@ GENERATORS = [
 
 
 # These tests are about other steps: a small gate that records its decision and publishes.
-FAST_GATE = [
-    "gate.mode=report",
-    "gate.models=[logreg]",
-    "gate.baselines=[none]",
-    "gate.bootstrap=200",
-    "gate.cross_fit=never",  # these test the flow; cross-fitting: tests/test_gate_crossfit.py
-]
 
 
 def _run(tmp_path: Path, frame: pd.DataFrame, label: str, *args: str):

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from flow_settings import FAST_GATE
 from typer.testing import CliRunner
 
 from equipoise.cli import app
@@ -20,13 +21,6 @@ from equipoise.pipeline import footprint
 from equipoise.pipeline.config import load_job
 
 runner = CliRunner()
-FAST_GATE = [
-    "gate.mode=report",
-    "gate.models=[logreg]",
-    "gate.baselines=[none]",
-    "gate.bootstrap=200",
-    "gate.cross_fit=never",
-]
 
 
 def _run(tmp_path: Path, frame: pd.DataFrame, *args: str):
