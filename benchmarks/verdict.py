@@ -47,6 +47,11 @@ from gate_tournament import DATASETS, _german_csv
 TABLES = ["glass2", "abalone19", "ecoli3", "yeast4", "winequality-red-4", "haberman",
           "vowel0", "breast_cancer", "attrition", "pima", "CreditCard", "page-blocks0",
           "german", "credit_data"]  # fmt: skip
+#: twelve more KEEL tables (session 5), none of which chose the reference rule: every
+#: seed of them is data the rule never saw. The label is the file's last column.
+MORE = ["cleveland-0_vs_4", "winequality-white-3_vs_7", "kr-vs-k-zero_vs_eight",
+        "led7digit-0-2-4-5-6-7-8-9_vs_1", "abalone9-18", "flare-F", "yeast5",
+        "yeast-2_vs_4", "car-good", "vehicle1", "wisconsin", "segment0"]  # fmt: skip
 KNN = {"import": "sklearn.neighbors.KNeighborsClassifier", "name": "knn"}
 REGIMES = {
     "a": {"gate": {}, "metric": "pr_auc",
@@ -65,8 +70,11 @@ REGIMES = {
 
 def frame_of(name: str, work: Path):
     """The table as a DataFrame and its label column."""
-    from equipoise.pipeline.tables.loading import read_source
+    from equipoise.pipeline.tables.loading import read_keel, read_source
 
+    if name in MORE:
+        frame = read_keel(name)
+        return frame, str(frame.columns[-1])
     source, label, _ = DATASETS[name]
     if source == "german":
         source = _german_csv(work)
@@ -237,6 +245,70 @@ def _argmax_regret(run: dict) -> float:
     return run["best_outer"] - outer[(base["candidate"], base["model"], "None")]
 
 
+def _switched_choice(run: dict, boards: Path, level: float | None) -> str:
+    """The baseline entry ("name|model") the verdict names at switch level `level` (None:
+    the best point estimate), recomputed from the run's dumped gate draws with the
+    product's own bounds (`selection._family`, as `selection.advise` calls it)."""
+    import numpy as np
+
+    from equipoise.validation.gate.selection import _family
+
+    z = np.load(boards / f"{run['table']}-{run['seed']}-{run['regime']}.npz")
+    keys = sorted({k.rsplit("|", 1)[0] for k in z.files})
+    entry = {k: (float(z[k + "|point"]), z[k + "|draws"].astype(float),
+                 z[k + "|jack"].astype(float)) for k in keys}  # fmt: skip
+    if level is None:
+        return max(entry, key=lambda k: entry[k][0])
+    first = "logreg" if run["regime"] == "a" else "knn"
+    order = ("smote", "random_oversample", "oversample_augment", "class_weight", "none")
+    reference = next(f"{n}|{first}" for n in order if f"{n}|{first}" in entry)
+    others = [k for k in keys if k != reference]
+    p0, D0, J0 = entry[reference]
+    d = np.array([entry[k][0] - p0 for k in others])
+    D = np.array([entry[k][1] - D0 for k in others])
+    J = np.array([entry[k][2] - J0 for k in others])
+    found, *_ = _family(d, D, J, level, len(others))
+    clear = [(k, f) for k, f in zip(others, found, strict=True) if np.isfinite(f[1]) and f[1] > 0]
+    return max(clear, key=lambda pair: pair[1][0])[0] if clear else reference
+
+
+def switch_study(path: Path, boards: Path, levels=(None, 0.5, 0.7, 0.8, 0.9, 0.95)) -> str:
+    """Markdown: the verdict's mean regret at each switch level, on the first 14 tables
+    (where the level was chosen) and on the further tables (MORE), per regime, with the
+    fixed rules beside it. A published run keeps its regret (the level only moves which
+    real-data strategy a refusal names)."""
+    import numpy as np
+
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    out = ["| regime | tables | runs | " + " | ".join(
+        "best estimate" if v is None else f"switch {v}" for v in levels) + " | best fixed rule |",
+        "|---|---|---:|" + "---:|" * (len(levels) + 1)]  # fmt: skip
+    for regime in ("a", "b"):
+        for name, tables in (("first 14", TABLES), ("12 further", MORE)):
+            runs = [r for r in rows if r["regime"] == regime and r["table"] in tables
+                    and r.get("regret") is not None and not r.get("variant")
+                    and (boards / f"{r['table']}-{r['seed']}-{regime}.npz").exists()]  # fmt: skip
+            if not runs:
+                continue
+            cells = []
+            for level in levels:
+                regret = []
+                for run in runs:
+                    if run["published"]:
+                        regret.append(run["regret"])
+                        continue
+                    outer = {tuple(k[:2]): k[3] for k in run["outer_board"] if k[2] == "None"}
+                    choice = tuple(_switched_choice(run, boards, level).split("|"))
+                    regret.append(run["best_outer"] - outer[choice])
+                cells.append(f"{np.mean(regret):.4f}")
+            fixed = {rule: np.mean([_rule_regret(r, regime, rule) for r in runs])
+                     for rule in REGIMES[regime]["rules"]}  # fmt: skip
+            best = min(fixed, key=fixed.get)
+            out.append(f"| ({regime}) | {name} | {len(runs)} | " + " | ".join(cells)
+                       + f" | {fixed[best]:.4f} ({best}) |")  # fmt: skip
+    return "\n".join(out)
+
+
 def summary(path: Path) -> str:
     """Markdown tables: per regime, the verdict's and each fixed rule's regret."""
     import numpy as np
@@ -285,7 +357,7 @@ def summary(path: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--tables", nargs="*", default=TABLES)
+    parser.add_argument("--tables", nargs="*", default=TABLES, help=f"also: {', '.join(MORE)}")
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
     parser.add_argument("--regime", nargs="*", default=["a", "b"], choices=list(REGIMES))
     parser.add_argument("--set", dest="sets", action="append", default=[],
@@ -298,10 +370,18 @@ def main() -> None:
         help="a folder for each run's baseline draws (offline rule studies)",
     )
     parser.add_argument("--table", action="store_true", help="print the summary and stop")
+    parser.add_argument(
+        "--switch-study",
+        action="store_true",
+        help="print the verdict's regret at each switch level (needs --boards)",
+    )
     args = parser.parse_args()
     out = Path(args.out)
     if args.table:
         print(summary(out))
+        return
+    if args.switch_study:
+        print(switch_study(out, Path(args.boards)))
         return
     store = Path(args.store or tempfile.mkdtemp(prefix="equipoise-verdict-"))
     variant = " ".join(args.sets)

@@ -135,11 +135,11 @@ def test_bad_budget_is_one_line_exit_2(tmp_path, value):
 
 @pytest.mark.usefixtures("prefect_server")
 def test_portfolio_runs_and_a_failing_generator_leaves_the_gate(
-    tmp_path, attrition, monkeypatch, caplog
+    tmp_path, attrition_narrow, monkeypatch, caplog
 ):
     monkeypatch.setitem(registry.REGISTRY, "copier", Copier)
     monkeypatch.setattr(TableJob, "DEFAULT_PORTFOLIO", ("smote", "copier", "ctgan"))
-    result, _ = _run(tmp_path, attrition, "Attrition")
+    result, _ = _run(tmp_path, attrition_narrow, "Attrition")
     manifest = _manifest(result)
     cands = {c["name"]: c for c in manifest["candidates"]}
     assert list(cands) == ["smote", "copier", "ctgan"]
@@ -158,10 +158,10 @@ def test_portfolio_runs_and_a_failing_generator_leaves_the_gate(
 
 
 @pytest.mark.usefixtures("prefect_server")
-def test_no_candidate_passing_exits_4(tmp_path, attrition, monkeypatch):
+def test_no_candidate_passing_exits_4(tmp_path, attrition_narrow, monkeypatch):
     monkeypatch.setitem(registry.REGISTRY, "copier", Copier)
     monkeypatch.setattr(TableJob, "DEFAULT_PORTFOLIO", ("copier", "ctgan"))
-    result, store = _run(tmp_path, attrition, "Attrition")
+    result, store = _run(tmp_path, attrition_narrow, "Attrition")
     assert result.exit_code == 4, result.output
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "no candidate passed: copier: validation failed" in errors[0]

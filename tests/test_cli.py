@@ -149,13 +149,13 @@ def test_help_is_light():
     assert out.stdout.strip() == "[]"
 
 
-def test_end_to_end_in_a_fresh_process(tmp_path, hpc):
+def test_end_to_end_in_a_fresh_process(tmp_path, attrition_narrow):
     """The installed command, its own ephemeral Prefect server, a CSV in, a version out."""
     store = tmp_path / "store"
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
     env.pop("PREFECT_API_URL", None)
     out = subprocess.run(
-        [EQUIPOISE, "run", "--data", _csv(tmp_path, hpc), "--label", "class",
+        [EQUIPOISE, "run", "--data", _csv(tmp_path, attrition_narrow), "--label", "Attrition",
          "--generator", "smote", "--out", str(store), *(f"--set={s}" for s in FAST_GATE)],
         capture_output=True, text=True, env=env, timeout=300,
     )  # fmt: skip

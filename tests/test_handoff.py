@@ -63,7 +63,13 @@ def handed_off(tmp_path_factory, prefect_server, attrition_narrow):
         base={
             "data": {"source": str(root / "table.csv"), "label": "Attrition"},
             "generator": {"kind": "smote"},
-            "gate": {"mode": "report", "models": ["logreg"], "cross_fit": "never"},
+            "gate": {
+                "mode": "report",
+                "models": ["logreg"],
+                "baselines": ["none"],
+                "bootstrap": 200,
+                "cross_fit": "never",
+            },
             "output": {"store": str(repo / "datasets"), "name": "attrition"},
             "handoff": handoff,
         }

@@ -91,6 +91,7 @@ def test_address_without_dask_is_refused():
         RunnerConfig(kind="thread", address="tcp://127.0.0.1:8786")
 
 
+@pytest.mark.extended  # a fit on a Dask worker, same version: the cluster test runs by default
 def test_ctgan_fitted_on_a_dask_worker_gives_the_in_process_version(tmp_path, attrition_narrow):
     """The recorded non-determinism (BENCHMARKS.md, "Operations"): a CTGAN fit on a Dask
     worker once gave another version id than in the run's process. Not reproduced on the

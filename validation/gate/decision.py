@@ -84,10 +84,11 @@ def decide(board: Leaderboard, settings: Any = None) -> GateDecision:
             False, f"the no-resampling baseline could not be trained ({why}), so there is "
             "nothing to compare synthetic data with; nothing published" + tail, **common,
         )  # fmt: skip
-    advised = selection.advise(board, primary, level)
+    switch = settings.switch_confidence
+    advised = selection.advise(board, primary, switch)
     advice = recommend(advised.choice)
-    common["advice"] = advised.to_dict()
-    instead = _use_instead(advice) + _why(advised, LABELS[primary], level)
+    common["advice"] = advised.to_dict() | {"switch_confidence": switch}
+    instead = _use_instead(advice) + _why(advised, LABELS[primary], switch)
     if not board.family("synthetic"):
         return _nothing_judged(board, advised, advice, instead, tail, common)
     return _judged(board, settings, advice, instead, tail, common)

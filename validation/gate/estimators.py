@@ -158,16 +158,28 @@ def oversampled(make):
     return build
 
 
+def f1_of(y_true: Any, y_pred: Any, *, pos_label: Any) -> float:
+    """The F1 score of class `pos_label`: scikit-learn's `f1_score(y_true, y_pred,
+    pos_label=pos_label)` for two classes, to the last bit (2 tp / (true + predicted),
+    0 when both are empty), without its input checks. TunedThresholdClassifierCV calls
+    its scorer at 100 cut-offs per inner fold; with `f1_score` those checks were half of
+    a cross-fitted gate's time (BENCHMARKS.md, "The threshold baseline's scorer")."""
+    true = np.asarray(y_true) == pos_label
+    predicted = np.asarray(y_pred) == pos_label
+    both = int(true.sum()) + int(predicted.sum())
+    return 2 * int((true & predicted).sum()) / both if both else 0.0
+
+
 def tuned_threshold(estimator: Any, seed: int, positive: Any, folds: int) -> Any:
     """`estimator` with its decision threshold chosen by stratified CV on the training
-    split (maximising the positive class's F1), never on the holdout. The fitted
+    split (maximising the positive class's F1, `f1_of`), never on the holdout. The fitted
     cut-off applies to the probability of `classes_[1]` (sklearn's convention)."""
-    from sklearn.metrics import f1_score, make_scorer
+    from sklearn.metrics import make_scorer
     from sklearn.model_selection import StratifiedKFold, TunedThresholdClassifierCV
 
     return TunedThresholdClassifierCV(
         estimator,
-        scoring=make_scorer(f1_score, pos_label=positive),
+        scoring=make_scorer(f1_of, pos_label=positive),
         cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
         random_state=seed,
     )

@@ -130,8 +130,8 @@ def _family(d: np.ndarray, D: np.ndarray, J: np.ndarray, confidence: float, grou
 @dataclass(frozen=True)
 class Advice:
     """Which real-data strategy the verdict names, and why: the reference strategy,
-    unless another baseline entry beats it at the gate's confidence after choosing among
-    all of them (simultaneous max-t lower bound of the difference above 0)."""
+    unless another baseline entry beats it at `gate.switch_confidence` after choosing
+    among all of them (simultaneous max-t lower bound of the difference above 0)."""
 
     choice: Row
     reference: Row
