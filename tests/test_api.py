@@ -87,6 +87,12 @@ def test_a_publication_is_an_outcome_with_the_balanced_frame(weekly, attrition_f
     )
     assert outcome.report == outcome.path / "report.html" and outcome.recipe is None
     assert list(outcome.leaderboard["candidate"]) == ["smote", "none"]
+    # published by the gate on a clear gain (the recall of a linear model rises far)
+    assert outcome.decision["ci_low"] > 0.1 and manifest["gate"]["published_by"] == "gate"
+    html = outcome.report.read_text()
+    assert outcome.sentence in html.replace("&#39;", "'")
+    assert html.count("data:image/png;base64,") >= 4  # counts, marginals, DCR, PR curves
+    assert "http://" not in html and "https://" not in html, "opens without a network"
     # the same frame again: the same content address, nothing new
     again = _publishing(tmp_path, attrition_full)
     assert again.version == outcome.version

@@ -125,6 +125,7 @@ class TestRefusedInsideTheFlow:
 
 
 def test_run_prints_the_version_folder_last(tmp_path, hpc):
+    """Also the default suite's multi-class table run (four classes, three made)."""
     store = tmp_path / "store"
     result = _invoke(
         "--data", _csv(tmp_path, hpc), "--label", "class", "--generator", "smote",

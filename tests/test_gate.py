@@ -282,6 +282,7 @@ def _run(tmp_path, frame, label, *sets):
 
 
 @pytest.mark.usefixtures("prefect_server")
+@pytest.mark.extended  # the same run through equipoise.balance: tests/test_api.py
 def test_augmentation_that_clearly_helps_is_published(tmp_path, attrition_full):
     # A weak learner at its default cut-off finds few leavers; SMOTE rows move the
     # linear boundary and recall (the metric this user ranks by) rises far.
