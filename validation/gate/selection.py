@@ -163,19 +163,41 @@ class Advice:
         }
 
 
-def reference_row(board: Leaderboard, preference: tuple[str, ...]) -> Row | None:
+def reference_model(board: Leaderboard, metric: str | None) -> str | None:
+    """The downstream model the reference strategy is taken on: of the configured
+    models, the one whose real-data entries (every strategy trained with it) score best
+    on `metric` on average; the first on a tie, or when `metric` is None. The model is
+    the large, well-measured difference between entries (a linear model against
+    boosting on interactions); the strategy within it the small, noisy one
+    (BENCHMARKS.md, "The reference model")."""
+    rows = board.family("baseline")
+    specs = board.settings.model_specs
+    names = [str(s) for s in specs] if specs else [rows[0].candidate.model] if rows else []
+    if metric is None or len(names) < 2:
+        return names[0] if names else None
+    means = {}
+    for name in names:
+        values = [r.on(ALL)[0][metric] for r in rows if r.candidate.model == name]
+        values = [v for v in values if np.isfinite(v)]
+        if values:
+            means[name] = float(np.mean(values))
+    return max(names, key=lambda n: means.get(n, -np.inf))
+
+
+def reference_row(
+    board: Leaderboard, preference: tuple[str, ...], metric: str | None = None
+) -> Row | None:
     """The reference baseline entry: the first strategy of `preference` that was trained,
-    on the first downstream model when it has that strategy (else on its own model);
-    `none` on the first model when no preferred strategy ran."""
+    on `reference_model` when it has that strategy (else on its own model); `none` when
+    no preferred strategy ran."""
     rows = board.family("baseline")
     if not rows:
         return None
-    specs = board.settings.model_specs
-    first = str(specs[0]) if specs else rows[0].candidate.model
+    model = reference_model(board, metric)
     for name in (*preference, "none"):
         named = [r for r in rows if r.candidate.name == name]
         if named:
-            return next((r for r in named if r.candidate.model == first), named[0])
+            return next((r for r in named if r.candidate.model == model), named[0])
     return rows[0]
 
 
@@ -183,7 +205,7 @@ def advise(board: Leaderboard, metric: str, confidence: float) -> Advice | None:
     """The strategy to name when nothing is published (see `Advice`): a noisy argmax over
     a dozen baseline entries scored on few minority rows picks a lucky one; the
     reference changes only on evidence that holds after that choice."""
-    reference = reference_row(board, tuple(board.settings.reference))
+    reference = reference_row(board, tuple(board.settings.reference), metric)
     if reference is None:
         return None
     others = [b for b in board.family("baseline") if b is not reference]

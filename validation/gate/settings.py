@@ -86,11 +86,12 @@ class GateSettings:
         "smote", "random_oversample", "oversample_augment", "class_weight", "none"
     )  # fmt: skip
     """The real-data strategy a refusal names unless another beats it clearly: the first
-    of these that ran, on the first model. Another baseline entry replaces it only when
+    of these that ran, on the downstream model whose real-data entries score best on
+    average (`selection.reference_model`). Another baseline entry replaces it only when
     its simultaneous lower bound over the reference, after choosing among every baseline
-    entry, is above 0 (`validation/gate/selection.py`). The default order is the
-    measured best fixed rule (SMOTE on the first model, BENCHMARKS.md "Is the verdict
-    right on unseen data") and its nearest kin in modalities without SMOTE."""
+    entry, is above 0 at `switch_confidence` (`validation/gate/selection.py`). The
+    default order is the measured best fixed strategy (SMOTE, BENCHMARKS.md "Is the
+    verdict right on unseen data") and its nearest kin in modalities without SMOTE."""
 
     switch_confidence: float = 0.8
     """Level of the simultaneous lower bound another baseline entry needs over the
