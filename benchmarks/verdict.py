@@ -302,7 +302,8 @@ def switch_study(path: Path, boards: Path) -> str:
     out = ["| regime | tables | runs | " + " | ".join(c for c, _, _ in RULES)
            + " | best fixed rule |", "|---|---|---:|" + "---:|" * (len(RULES) + 1)]  # fmt: skip
     for regime in ("a", "b"):
-        for name, tables in (("first 14", TABLES), ("12 further", MORE), ("third 12", THIRD)):
+        for name, tables in (("first 14", TABLES), ("12 further", MORE), ("third 12", THIRD),
+                             ("the 24 after the first 14", MORE + THIRD)):  # fmt: skip
             runs = [r for r in rows if r["regime"] == regime and r["table"] in tables
                     and r.get("regret") is not None and not r.get("variant")
                     and (boards / f"{r['table']}-{r['seed']}-{regime}.npz").exists()]  # fmt: skip

@@ -264,7 +264,8 @@ def balance(job: JobConfig) -> dict[str, Any]:
             return _refused(job, folder, board, decision)
         winner = next(c for c in usable if c.name == (decision.winner or best.name))
         winner, candidates = _every_row(winner, candidates, (job, mod, data), staging, sizing)
-        lap(f"generate-all:{winner.name}") if winner.judged_rows else None  # a big table's
+        if winner.judged_rows:  # a big table's winner made every row after the gate: timed
+            lap(f"generate-all:{winner.name}")
         if decision.publish:  # the share the gate judged; report mode's refused set: all rows
             winner.apply_dose(decision.recommendation and decision.recommendation["dose"])
 
