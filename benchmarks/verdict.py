@@ -280,7 +280,9 @@ def _switched_choice(run: dict, boards: Path, level: float | None, by_mean: bool
             m: np.mean([v[0] for k, v in entry.items() if k.endswith(f"|{m}")]) for m in models
         }
         models = [max(models, key=lambda m: means[m])]
-    order = ("smote", "random_oversample", "oversample_augment", "class_weight", "none")
+    from equipoise.validation.gate import GateSettings
+
+    order = (*GateSettings().reference, "none")  # the product's default preference
     reference = next(f"{n}|{models[0]}" for n in order if f"{n}|{models[0]}" in entry)
     others = [k for k in keys if k != reference]
     p0, D0, J0 = entry[reference]
@@ -300,8 +302,9 @@ RULES = [("best estimate", None, False), ("first model, 0.95", 0.95, False),
 
 def switch_study(path: Path, boards: Path) -> str:
     """Markdown: the verdict's mean regret under each rule of RULES, on the first 14
-    tables (where the reference and the 0.8 level were chosen), the further 12 (MORE) and
-    the third batch (THIRD), per regime, with the best fixed rule beside it. A published
+    tables (where the reference and the 0.8 level were chosen), the further 12 (MORE),
+    the third and fourth batches (THIRD, FOURTH) and those 36 together, per regime, with
+    the best fixed rule beside it. A published
     run keeps its regret (the rules only move which real-data strategy a refusal names)."""
     import numpy as np
 
@@ -387,7 +390,9 @@ def summary(path: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--tables", nargs="*", default=TABLES, help=f"also: {', '.join(MORE)}")
+    parser.add_argument(
+        "--tables", nargs="*", default=TABLES, help="also: " + ", ".join(MORE + THIRD + FOURTH)
+    )
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
     parser.add_argument("--regime", nargs="*", default=["a", "b"], choices=list(REGIMES))
     parser.add_argument("--set", dest="sets", action="append", default=[],

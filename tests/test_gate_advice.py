@@ -84,9 +84,10 @@ def test_an_unknown_reference_is_one_clear_error():
 
 
 def test_the_default_switch_level_keeps_the_reference_on_noise_most_of_the_time():
-    """`gate.switch_confidence` (0.8 by default, BENCHMARKS.md "The switch level") lets a
-    real advantage through more easily than 95 %: on equal strategies the reference still
-    stays in most runs, and far more often than under the plain best point estimate."""
+    """`gate.switch_confidence` (0.8 by default; BENCHMARKS.md, "The reference rule on 36
+    more tables, in three batches") lets a real advantage through more easily than 95 %:
+    on equal strategies the reference still stays in most runs, and far more often than
+    under the plain best point estimate."""
     rng = np.random.default_rng(3)
     reps = 30
     switch = GateSettings().switch_confidence
