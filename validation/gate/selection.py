@@ -129,32 +129,38 @@ def _family(d: np.ndarray, D: np.ndarray, J: np.ndarray, confidence: float, grou
 
 @dataclass(frozen=True)
 class Advice:
-    """Which real-data strategy the verdict names, and why: the reference strategy,
-    unless another baseline entry beats it at `gate.switch_confidence` after choosing
-    among all of them (simultaneous max-t lower bound of the difference above 0)."""
+    """Which real-data strategy the verdict names, and why: the baseline entry with the
+    best estimate, except that no resampling (`none`) is named only when its
+    simultaneous lower bound over every other real-data entry on its model is above 0
+    at `gate.switch_confidence`; otherwise the reference strategy is named."""
 
     choice: Row
+    #: the entry with the best estimate (the choice, unless it is `none` without evidence)
+    best: Row
     reference: Row
-    #: the other entry with the largest difference from the reference (the choice when
-    #: it switched), that difference and its simultaneous bounds
+    #: when `best` is `none`: the other entry on its model it leads by least (its lower
+    #: bound is the smallest), that lead and its simultaneous bounds
     rival: Row | None = None
     uplift: float = 0.0
     low: float = float("nan")
     high: float = float("nan")
-    #: baseline entries the reference was compared with
+    #: other entries on `best`'s model that `none` was compared with
     compared: int = 0
 
     @property
-    def switched(self) -> bool:
-        return self.choice is not self.reference
+    def guarded(self) -> bool:
+        """The best estimate was no resampling, and it lacked the evidence to be named."""
+        return self.choice is not self.best
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "rule": "the reference unless another baseline's simultaneous lower bound "
-            "over it is above 0",
+            "rule": "the best estimate; no resampling only when its simultaneous lower "
+            "bound over every other real-data entry on its model is above 0, else the "
+            "reference",
+            "best": self.best.candidate.key,
             "reference": self.reference.candidate.key,
             "choice": self.choice.candidate.key,
-            "switched": self.switched,
+            "guarded": self.guarded,
             "rival": None if self.rival is None else self.rival.candidate.key,
             "uplift": self.uplift,
             "ci_low": self.low,
@@ -202,23 +208,36 @@ def reference_row(
 
 
 def advise(board: Leaderboard, metric: str, confidence: float) -> Advice | None:
-    """The strategy to name when nothing is published (see `Advice`): a noisy argmax over
-    a dozen baseline entries scored on few minority rows picks a lucky one; the
-    reference changes only on evidence that holds after that choice."""
+    """The strategy to name when nothing is published (see `Advice`). Naming no
+    resampling when resampling would help is the costly mistake (the rare class goes
+    unseen at the user's cut-off), and `none` leads on noise in the few-minority-row
+    tables where it matters most, so it needs evidence that holds after choosing among
+    its model's entries; between the other strategies the best estimate is named, since
+    a strategy a little worse than the best costs little (BENCHMARKS.md, "Naming no
+    resampling only on evidence")."""
+    rows = board.family("baseline")
     reference = reference_row(board, tuple(board.settings.reference), metric)
     if reference is None:
         return None
-    others = [b for b in board.family("baseline") if b is not reference]
-    if not others:
-        return Advice(reference, reference)
-    point, drawn = reference.on(ALL)
-    d = np.asarray([b.on(ALL)[0][metric] - point[metric] for b in others])
-    D = np.asarray([b.on(ALL)[1][metric] - drawn[metric] for b in others])
-    J = np.asarray([b.jackknife(ALL, metric) - reference.jackknife(ALL, metric) for b in others])
+    values = [r.on(ALL)[0][metric] for r in rows]
+    best = rows[int(np.argmax(np.where(np.isfinite(values), values, -np.inf)))]
+    others = [
+        r for r in rows if r.candidate.model == best.candidate.model and r.candidate.name != "none"
+    ]
+    if best.candidate.name != "none" or not others:
+        return Advice(best, best, reference)
+    point, drawn = best.on(ALL)
+    d = np.asarray([point[metric] - b.on(ALL)[0][metric] for b in others])
+    D = np.asarray([drawn[metric] - b.on(ALL)[1][metric] for b in others])
+    J = np.asarray([best.jackknife(ALL, metric) - b.jackknife(ALL, metric) for b in others])
     found, *_ = _family(d, D, J, confidence, len(others))
-    clear = [(b, f) for b, f in zip(others, found, strict=True) if np.isfinite(f[1]) and f[1] > 0]
-    if not clear:
-        best = int(np.argmax(np.where(np.isfinite(d), d, -np.inf)))
-        return Advice(reference, reference, others[best], *found[best], compared=len(others))
-    choice, (uplift, low, high) = max(clear, key=lambda pair: pair[1][0])
-    return Advice(choice, reference, choice, uplift, low, high, compared=len(others))
+    lows = np.asarray([f[1] for f in found])
+    closest = int(np.argmin(np.where(np.isfinite(lows), lows, -np.inf)))
+    evidence = bool(np.isfinite(lows).all() and (lows > 0).all())
+    if evidence:
+        choice = best
+    elif reference.candidate.name != "none":
+        choice = reference
+    else:  # no preferred strategy ran: the best other entry on the model
+        choice = max(others, key=lambda r: np.nan_to_num(r.on(ALL)[0][metric], nan=-np.inf))
+    return Advice(choice, best, reference, others[closest], *found[closest], compared=len(others))
