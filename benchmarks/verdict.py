@@ -70,7 +70,15 @@ FIFTH = ["abalone-20_vs_8-9-10", "ecoli2", "glass-0-1-2-3_vs_4-5-6", "glass4",
          "kddcup-guess_passwd_vs_satan", "kr-vs-k-zero_vs_fifteen", "new_thyroid2",
          "poker-8-9_vs_5", "shuttle-2_vs_5", "winequality-red-8_vs_6-7", "yeast-1-4-5-8_vs_7",
          "yeast-0-3-5-9_vs_7-8"]  # fmt: skip
-KEEL = MORE + THIRD + FOURTH + FIFTH
+#: a sixth batch (session 6), run after the rule was changed on the fifth batch's result
+#: to "the reference on the best entry's model, none guarded" (`selection.advise`; its
+#: commit precedes the run): its fresh tables
+SIXTH = ["abalone-21_vs_8", "abalone-3_vs_11", "ecoli-0-1-4-7_vs_2-3-5-6", "ecoli-0-1_vs_2-3-5",
+         "ecoli-0_vs_1", "glass-0-1-4-6_vs_2", "glass0", "kddcup-buffer_overflow_vs_back",
+         "kr-vs-k-one_vs_fifteen", "kr-vs-k-three_vs_eleven", "poker-8-9_vs_6", "vehicle0",
+         "vehicle2", "yeast-0-2-5-6_vs_3-7-8-9", "yeast-1-2-8-9_vs_7", "yeast-2_vs_8",
+         "glass-0-1-5_vs_2", "ecoli-0-2-6-7_vs_3-5"]  # fmt: skip
+KEEL = MORE + THIRD + FOURTH + FIFTH + SIXTH
 KNN = {"import": "sklearn.neighbors.KNeighborsClassifier", "name": "knn"}
 REGIMES = {
     "a": {"gate": {}, "metric": "pr_auc",
@@ -265,74 +273,101 @@ def _argmax_regret(run: dict) -> float:
 
 
 def _switched_choice(run: dict, boards: Path, level: float | None, by_mean: bool = True,
-                     guard: bool = False) -> str:  # fmt: skip
+                     guard: bool = False, by_best: bool = False) -> str:  # fmt: skip
     """The baseline entry ("name|model") the verdict names, recomputed from the run's
     dumped gate draws with the product's own bounds (`selection._family`):
 
     - `level` None: the best point estimate;
-    - `guard` (the product since session 6, `selection.advise`): the best estimate, but
-      `none` only when its simultaneous lower bound at `level` over every other entry
+    - `by_best` (the product since session 6, `selection.advise`): the reference is
+      SMOTE (the first of `gate.reference`) on the model of the entry with the best
+      estimate (that entry when its model has no preferred strategy); another entry of
+      that model replaces it when its lower bound over it at `level` is above 0, and
+      `none` only when it also beats every other entry of the model;
+    - `guard` (the rule committed first in session 6, judged on FIFTH): the best
+      estimate, but `none` only when its lower bound at `level` over every other entry
       on its model is above 0, else the reference;
     - otherwise (sessions 4-5): the reference unless another entry's lower bound over it
-      at `level` is above 0.
-
-    The reference is SMOTE on the model with the best mean estimate over its entries
-    (`selection.reference_model`), or on the first model (`by_mean=False`, the rule
-    before session 5)."""
+      at `level` is above 0. The reference is SMOTE on the model with the best mean
+      estimate over its entries (or on the first model, `by_mean=False`, the rule before
+      session 5)."""
     import numpy as np
 
+    from equipoise.validation.gate import GateSettings
     from equipoise.validation.gate.selection import _family
 
     z = np.load(boards / f"{run['table']}-{run['seed']}-{run['regime']}.npz")
     keys = sorted({k.rsplit("|", 1)[0] for k in z.files})
     entry = {k: (float(z[k + "|point"]), z[k + "|draws"].astype(float),
                  z[k + "|jack"].astype(float)) for k in keys}  # fmt: skip
+    order = (*GateSettings().reference, "none")  # the product's default preference
+
+    def lower_bounds(row: str, others: list[str], sign: int) -> np.ndarray:
+        """Simultaneous lower bounds of sign * (other - row)."""
+        p0, D0, J0 = entry[row]
+        d = np.array([sign * (entry[k][0] - p0) for k in others])
+        D = np.array([sign * (entry[k][1] - D0) for k in others])
+        J = np.array([sign * (entry[k][2] - J0) for k in others])
+        found, *_ = _family(d, D, J, level, len(others))
+        return found
+
+    def beats_all(found) -> bool:
+        lows = np.array([f[1] for f in found])
+        return bool(np.isfinite(lows).all() and (lows > 0).all())
+
     best = max(entry, key=lambda k: entry[k][0])
     if level is None or (guard and not best.startswith("none|")):
         return best
+    if by_best:
+        model = best.split("|")[1]
+        on_model = [k for k in keys if k.endswith(f"|{model}")]
+        reference = next((f"{n}|{model}" for n in order if f"{n}|{model}" in entry), best)
+        others = [k for k in on_model if k != reference]
+        if not others:
+            return reference
+        found = lower_bounds(reference, others, +1)
+        clear = sorted(((f[0], k) for k, f in zip(others, found, strict=True)
+                        if np.isfinite(f[1]) and f[1] > 0), reverse=True)  # fmt: skip
+        for _, k in clear:
+            rest = [o for o in on_model if o != k]
+            if not k.startswith("none|") or beats_all(lower_bounds(k, rest, -1)):
+                return k
+        return reference
     models = ["logreg", "hgb"] if run["regime"] == "a" else ["knn"]
     if by_mean:
         means = {
             m: np.mean([v[0] for k, v in entry.items() if k.endswith(f"|{m}")]) for m in models
         }
         models = [max(models, key=lambda m: means[m])]
-    from equipoise.validation.gate import GateSettings
-
-    order = (*GateSettings().reference, "none")  # the product's default preference
     reference = next(f"{n}|{models[0]}" for n in order if f"{n}|{models[0]}" in entry)
     if guard:
         model = best.split("|")[1]
         others = [k for k in keys if k.endswith(f"|{model}") and not k.startswith("none|")]
-        p0, D0, J0 = entry[best]
-        d = np.array([p0 - entry[k][0] for k in others])
-        D = np.array([D0 - entry[k][1] for k in others])
-        J = np.array([J0 - entry[k][2] for k in others])
-        found, *_ = _family(d, D, J, level, len(others))
-        lows = np.array([f[1] for f in found])
-        return best if not others or (np.isfinite(lows).all() and (lows > 0).all()) else reference
+        return best if not others or beats_all(lower_bounds(best, others, -1)) else reference
     others = [k for k in keys if k != reference]
-    p0, D0, J0 = entry[reference]
-    d = np.array([entry[k][0] - p0 for k in others])
-    D = np.array([entry[k][1] - D0 for k in others])
-    J = np.array([entry[k][2] - J0 for k in others])
-    found, *_ = _family(d, D, J, level, len(others))
+    found = lower_bounds(reference, others, +1)
     clear = [(k, f) for k, f in zip(others, found, strict=True) if np.isfinite(f[1]) and f[1] > 0]
     return max(clear, key=lambda pair: pair[1][0])[0] if clear else reference
 
 
-#: the rules of the switch study: (column, switch level, reference model by mean, guard)
-RULES = [("best estimate", None, False, False), ("first model, 0.95", 0.95, False, False),
-         ("first model, 0.8", 0.8, False, False), ("model by mean, 0.95", 0.95, True, False),
-         ("model by mean, 0.8", 0.8, True, False),
-         ("best estimate, none guarded at 0.8", 0.8, True, True)]  # fmt: skip
+#: the rules of the switch study: (column, switch level, reference model by mean, guard,
+#: reference on the best entry's model)
+RULES = [("best estimate", None, False, False, False),
+         ("first model, 0.95", 0.95, False, False, False),
+         ("first model, 0.8", 0.8, False, False, False),
+         ("model by mean, 0.95", 0.95, True, False, False),
+         ("model by mean, 0.8", 0.8, True, False, False),
+         ("best estimate, none guarded at 0.8", 0.8, True, True, False),
+         ("best entry's model, 0.8, none guarded", 0.8, False, False, True)]  # fmt: skip
 
 
 def switch_study(path: Path, boards: Path) -> str:
     """Markdown: the verdict's mean regret under each rule of RULES, on the first 14
     tables (where the reference and the 0.8 level were chosen), the further 12 (MORE),
     the third and fourth batches (THIRD, FOURTH), those 36 together, and the fifth
-    batch (FIFTH, fresh for the guarded rule), per regime, with the best fixed rule
-    beside it. A published run keeps its regret (the rules only move which real-data strategy a refusal names)."""
+    batch (FIFTH, fresh for the guarded rule), the sixth (SIXTH, fresh for the rule of
+    the best entry's model) and all tables, per regime, with the best fixed rule beside
+    it. A published run keeps its regret (the rules only move which real-data
+    strategy a refusal names)."""
     import numpy as np
 
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
@@ -342,21 +377,24 @@ def switch_study(path: Path, boards: Path) -> str:
         for name, tables in (("first 14", TABLES), ("12 further", MORE), ("third 12", THIRD),
                              ("fourth 12", FOURTH), ("the 36 after the first 14",
                                                      MORE + THIRD + FOURTH),
-                             ("fifth 12", FIFTH)):  # fmt: skip
+                             ("fifth 12", FIFTH), ("sixth 18", SIXTH),
+                             ("all 50 before the sixth", TABLES + KEEL[:-len(SIXTH)]),
+                             ("all 68", TABLES + KEEL)):  # fmt: skip
             runs = [r for r in rows if r["regime"] == regime and r["table"] in tables
                     and r.get("regret") is not None and not r.get("variant")
                     and (boards / f"{r['table']}-{r['seed']}-{regime}.npz").exists()]  # fmt: skip
             if not runs:
                 continue
             cells = []
-            for _, level, by_mean, guard in RULES:
+            for _, level, by_mean, guard, by_best in RULES:
                 regret = []
                 for run in runs:
                     if run["published"]:
                         regret.append(run["regret"])
                         continue
                     outer = {tuple(k[:2]): k[3] for k in run["outer_board"] if k[2] == "None"}
-                    choice = tuple(_switched_choice(run, boards, level, by_mean, guard).split("|"))
+                    choice = _switched_choice(run, boards, level, by_mean, guard, by_best)
+                    choice = tuple(choice.split("|"))
                     regret.append(run["best_outer"] - outer[choice])
                 cells.append(f"{np.mean(regret):.4f}")
             fixed = {

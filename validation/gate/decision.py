@@ -6,8 +6,8 @@ its tolerance. A tie publishes nothing. Each synthetic entry is compared with th
 baselines on its own scope (the holdout rows alone for a costly generator in a
 cross-fitted gate). The decision reads as one sentence; a refusal ends with what to
 use instead (`recommendation`, also machine-readable, with the settings that reproduce
-it): the real-data strategy with the best estimate, but no resampling only when it
-beats every other strategy on its model after choosing among them (`selection.advise`).
+it): on the model of the best real-data entry, the reference strategy unless another
+beats it clearly after choosing among them (`selection.advise`).
 Every run ends in a verdict: when no synthetic set reached the gate, the baselines are
 still ranked and one is named."""
 
@@ -223,24 +223,30 @@ def _judged(board, settings, advice, instead: str, tail: str, common) -> GateDec
 
 def _why(advised: selection.Advice, name: str, level: float) -> str:
     """Why the verdict names this real-data strategy, in a parenthesis."""
-    if advised.rival is None:  # the best estimate, not no resampling (or nothing to compare)
-        return ""
-    lead = (
-        f"{advised.uplift:+.3f} [{advised.low:+.3f}, {advised.high:+.3f}] over the closest, "
-        f"{_who(advised.rival)}, {level:.0%} simultaneous over the {advised.compared} other "
-        f"real-data entries of its model"
-    )
-    if not advised.guarded:
-        return f" (no resampling scores best on {name} and beats every other strategy: {lead})"
-    return (
-        f" (no resampling scores best on {name}, but not clearly once the best is chosen: "
-        f"{lead}; so "
-        + (
-            "the reference strategy"
-            if advised.choice is advised.reference
-            else "the best other strategy"
+    of_model = f"{advised.compared} other real-data entries of its model"
+    if advised.switched:
+        also = " and beats every other strategy of its model" if (
+            advised.choice.candidate.name == "none"
+        ) else ""  # fmt: skip
+        return (
+            f" (it beats the reference, {_who(advised.reference)}, on {name} by "
+            f"{advised.uplift:+.3f}, {level:.0%} simultaneous lower bound {advised.low:+.3f} "
+            f"over the {of_model}{also})"
         )
-        + ")"
+    if advised.rival is None:  # the only real-data entry of its model
+        return ""
+    held = advised.held_back
+    held_back = (
+        f"; no resampling beats it but not every other strategy of {held.candidate.model} at "
+        f"{level:.0%}"
+        if held is not None
+        else ""
+    )
+    return (
+        f" (the reference strategy on the model of the best real-data entry: none of the "
+        f"{of_model} beats it at {level:.0%} once the best is chosen; the closest, "
+        f"{_who(advised.rival)}, by {advised.uplift:+.3f} [{advised.low:+.3f}, "
+        f"{advised.high:+.3f}]{held_back})"
     )
 
 
