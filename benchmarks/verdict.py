@@ -110,7 +110,8 @@ def frame_of(name: str, work: Path):
 
 class Captured:
     """The gate's inputs of the run in progress (the flow calls `run_gate` by the
-    name `equipoise.flows.balance.run_gate`): the one coupling with the flow."""
+    name `equipoise.flows.balance.run_gate`): the one coupling with the flow. One per
+    process (`capture()`): each instance wraps `run_gate` again."""
 
     def __init__(self):
         import equipoise.flows.balance as flow
@@ -126,11 +127,25 @@ class Captured:
 
         flow.run_gate = spy
 
+    def clear(self) -> None:
+        self.calls.clear()
+        self.boards.clear()
+
+
+_CAPTURED: list[Captured] = []
+
+
+def capture() -> Captured:
+    """The process's one `Captured`, emptied: it then holds only the run that follows."""
+    if not _CAPTURED:
+        _CAPTURED.append(Captured())
+    _CAPTURED[0].clear()
+    return _CAPTURED[0]
+
 
 def run_equipoise(inner, label: str, seed: int, regime: str, store: Path, work: Path,
                   sets: list[str]) -> dict:  # fmt: skip
     """The real flow on the inner rows; its verdict (gate.json / manifest.json)."""
-    from equipoise.flows.balance import balance
     from equipoise.pipeline.config import load_job
 
     csv = work / "inner.csv"
@@ -141,6 +156,14 @@ def run_equipoise(inner, label: str, seed: int, regime: str, store: Path, work: 
               "gate": REGIMES[regime]["gate"],
               "output": {"store": str(store), "runs": str(work / "runs")}},
     )  # fmt: skip
+    return run_job(job)
+
+
+def run_job(job) -> dict:
+    """The real flow on a loaded job, in this process: its verdict (the version's
+    manifest.json, or the refusal's gate.json), exit code and seconds."""
+    from equipoise.flows.balance import balance
+
     started = time.perf_counter()
     result = balance(job)
     if result["outcome"] == "published":
@@ -153,18 +176,38 @@ def run_equipoise(inner, label: str, seed: int, regime: str, store: Path, work: 
             "seconds": round(time.perf_counter() - started, 1)}  # fmt: skip
 
 
-def outer_board(arena, synthetic_sets: dict, outer, settings):
-    """Every option the gate had, trained on all inner rows, scored on the outer test."""
-    from equipoise.validation.gate import Arena, SyntheticSet, run_gate
+def named_option(manifest: dict) -> tuple[dict, dict, tuple]:
+    """The verdict's gate record, its decision, and the option it named: (strategy,
+    model, dose as (amount, weight) or None), the key of `option_scores`."""
+    gate = manifest["gate"]
+    decision = gate["decision"]
+    rec = decision["recommendation"]
+    dose = None if rec["dose"] is None else (rec["dose"]["amount"], rec["dose"]["weight"])
+    return gate, decision, (rec["strategy"], rec["model"], dose)
+
+
+def outer_board(arena, synthetic_sets: dict, outer: tuple):
+    """Every option the gate had, trained on all inner rows, scored on the outer test
+    (`outer`: its (X, y) pair in the arena's form); the arena's other fields (the
+    images' `synthesize` hook for oversample_augment) are kept. Also the names of the
+    synthetic candidates that had no rows to train on (left out)."""
+    from equipoise.validation.gate import SyntheticSet, run_gate
     from equipoise.validation.gate.arena import concat
 
     inner_all = (concat(arena.train[0], arena.holdout[0]), concat(arena.train[1], arena.holdout[1]))
-    truth = dataclasses.replace(settings, cross_fit="never", bootstrap=100)
-    test = arena.schema.split_xy(outer)
-    board_arena = Arena(arena.modality, arena.schema, inner_all, test, truth, arena.seed)
+    truth = dataclasses.replace(arena.settings, cross_fit="never", bootstrap=100)
+    board_arena = dataclasses.replace(arena, train=inner_all, holdout=outer, settings=truth,
+                                      scored_only=())  # fmt: skip
     sets = {n: SyntheticSet(inner_all, s.synthetic) for n, s in synthetic_sets.items()
             if isinstance(s, SyntheticSet)}  # fmt: skip
-    return run_gate(board_arena, sets)
+    return run_gate(board_arena, sets), sorted(set(synthetic_sets) - set(sets))
+
+
+def families(board) -> dict[tuple[str, str], str]:
+    """(name, model) -> "baseline" or "synthetic" of every entry on the board (a
+    synthetic entry has no dose when the dose grid is off)."""
+    return {(e.candidate.name, e.candidate.model): e.candidate.family
+            for row in board.rows for e in row.entries}  # fmt: skip
 
 
 def option_scores(board, metric: str) -> dict[tuple, float]:
@@ -205,45 +248,55 @@ def one(name: str, seed: int, regime: str, store: Path, sets: list[str],
         inner, outer = train_test_split(
             frame, test_size=0.3, stratify=frame[label].astype(str), random_state=seed
         )
-        capture = Captured()
+        captured = capture()
         ran = run_equipoise(inner.reset_index(drop=True), label, seed, regime, store, work, sets)
-        arena, synthetic_sets, _ = capture.calls[-1]
+        arena, synthetic_sets, _ = captured.calls[-1]
         if boards is not None:
-            dump_board(capture.boards[-1], REGIMES[regime]["metric"],
+            dump_board(captured.boards[-1], REGIMES[regime]["metric"],
                        boards / f"{name}-{seed}-{regime}.npz")  # fmt: skip
-        board = outer_board(arena, synthetic_sets, outer.reset_index(drop=True), arena.settings)
+        outer_pair = arena.schema.split_xy(outer.reset_index(drop=True))
+        board, _ = outer_board(arena, synthetic_sets, outer_pair)
+        captured.clear()
     metric = REGIMES[regime]["metric"]
-    scores = option_scores(board, metric)
-    gate = ran["manifest"]["gate"]
-    decision = gate["decision"]
-    rec = decision["recommendation"]
-    dose = None if rec["dose"] is None else (rec["dose"]["amount"], rec["dose"]["weight"])
-    named = (rec["strategy"], rec["model"], dose)
-    best_key = max(scores, key=scores.get)
-    best = scores[best_key]
-    baselines = {k: v for k, v in scores.items() if k[2] is None}
-    rules = {
-        rule: (best - scores[(n, m, None)]) if (n, m, None) in scores else None
-        for rule, (n, m) in REGIMES[regime]["rules"].items()
-    }
     return {
         "table": name, "seed": seed, "regime": regime, "variant": " ".join(sets),
         "rows": len(frame), "minority": int(frame[label].astype(str).value_counts().min()),
+    } | outcome(ran, board, metric, REGIMES[regime]["rules"])  # fmt: skip
+
+
+def outcome(ran: dict, board, metric: str, rules: dict[str, tuple[str, str]]) -> dict:
+    """What one run's verdict named and how every option (`board`, on the outer test)
+    scored: the named and the best option, the regret, each fixed rule's regret (`rules`:
+    label -> (baseline, model)), whether a publication beat the best baseline, the gate's
+    board and the outer board (every option's outer score: other selection rules can be
+    scored on the same runs), the sentence."""
+    gate, decision, named = named_option(ran["manifest"])
+    scores = option_scores(board, metric)
+    family = families(board)
+    baselines = {k: v for k, v in scores.items() if family[k[:2]] == "baseline"}
+    best_key = max(scores, key=scores.get)
+    best = scores[best_key]
+    best_base = max(baselines, key=baselines.get)
+    return {
         "exit": ran["exit"], "published": decision["publish"], "method": gate["method"]["method"],
-        "metric": metric, "named": list(map(str, named)), "named_outer": scores.get(named),
+        "metric": metric, "named": list(map(str, named)),
+        "named_family": decision["recommendation"].get("family"),
+        "named_outer": scores.get(named),
         "best": list(map(str, best_key)), "best_outer": best,
+        "best_baseline": list(map(str, best_base)), "best_baseline_outer": baselines[best_base],
         "regret": None if named not in scores else best - scores[named],
-        "rules": rules,
+        "rules": {rule: (best - scores[(n, m, None)]) if (n, m, None) in scores else None
+                  for rule, (n, m) in rules.items()},
         "published_beats_best_baseline": (scores[named] > max(baselines.values()))
         if decision["publish"] and named in scores else None,
         "none_outer": {m: v for (n, m, d), v in scores.items() if n == "none" and d is None},
         "seconds": ran["seconds"], "gate_seconds": ran["manifest"].get("timings_s", {}).get("gate"),
-        # every option: the gate's estimate (and interval) and its outer score, so that
-        # other selection rules can be scored on the same runs
         "gate_board": [{k: r[k] for k in ("candidate", "family", "model", "value", "ci_low",
                                           "ci_high", "scope")} | {"dose": _dose_of(r)}
                        for r in gate["leaderboard"]],
-        "outer_board": [[*map(str, k), v] for k, v in scores.items()],
+        # [name, model, dose, outer score, family]
+        "outer_board": [[*map(str, k), v, family[k[:2]]] for k, v in scores.items()],
+        "outer_skipped": [{k: str(v)[:200] for k, v in s.items()} for s in board.skipped],
         "sentence": decision["sentence"][:400],
     }  # fmt: skip
 
@@ -408,9 +461,35 @@ def switch_study(path: Path, boards: Path) -> str:
     return "\n".join(out)
 
 
+def regret_lines(runs: list[dict], rules: list[tuple[str, list]], extra: str = "") -> list[str]:
+    """Markdown rows: the verdict's, the best estimate's and each fixed rule's regret
+    (`rules`: label, per-run regret or None where the rule's option did not run), then
+    the publications, how the runs were judged and their time (+ `extra`)."""
+    import numpy as np
+
+    out = ["| option | mean regret | worst regret | runs it was best or tied |",
+           "|---|---:|---:|---:|"]  # fmt: skip
+    argmax = [_argmax_regret(r) for r in runs]
+    for label, regrets in [("the verdict", [r["regret"] for r in runs]),
+                           ("the best baseline's point estimate", argmax), *rules]:  # fmt: skip
+        values = np.array([v for v in regrets if v is not None])
+        if len(values):
+            ran = "" if len(values) == len(runs) else f" ({len(values)} runs)"
+            out.append(f"| {label}{ran} | {values.mean():.4f} | {values.max():.4f} | "
+                       f"{int((values <= 1e-12).sum())} |")  # fmt: skip
+    published = [r for r in runs if r["published"]]
+    beat = sum(bool(r["published_beats_best_baseline"]) for r in published)
+    methods = {m: sum(r["method"] == m for r in runs) for m in ("holdout", "cross_fit")}
+    seconds = np.mean([r["seconds"] for r in runs])
+    gate = np.mean([r["gate_seconds"] or 0 for r in runs])
+    return [*out, "", f"Published {len(published)} of {len(runs)}; a published set beat the "
+            f"best baseline on the outer test in {beat} of {len(published)}. Judged on the "
+            f"holdout {methods['holdout']}x, cross-fitted {methods['cross_fit']}x. Mean run "
+            f"{seconds:.0f} s, gate {gate:.0f} s{extra}.", ""]  # fmt: skip
+
+
 def summary(path: Path) -> str:
     """Markdown tables: per regime, the verdict's and each fixed rule's regret."""
-    import numpy as np
 
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     out = []
@@ -422,30 +501,10 @@ def summary(path: Path) -> str:
                 continue
             rules = list(REGIMES[regime]["rules"])
             head = f"**Regime ({regime})**" + (f", `{variant}`" if variant else "")
-            out += [f"{head}: {len(runs)} runs, {REGIMES[regime]['metric']} on the outer test",
-                    "", "| option | mean regret | worst regret | runs it was best or tied |",
-                    "|---|---:|---:|---:|"]  # fmt: skip
-            verdict = np.array([r["regret"] for r in runs])
-            out.append(f"| the verdict | {verdict.mean():.4f} | {verdict.max():.4f} | "
-                       f"{int((verdict <= 1e-12).sum())} |")  # fmt: skip
-            argmax = np.array([_argmax_regret(r) for r in runs])
-            out.append(f"| the best baseline's point estimate (the rule before) | "
-                       f"{argmax.mean():.4f} | {argmax.max():.4f} | "
-                       f"{int((argmax <= 1e-12).sum())} |")  # fmt: skip
-            for rule in rules:
-                values = np.array([v for r in runs if (v := _rule_regret(r, regime, rule))
-                                   is not None])  # fmt: skip
-                if len(values):
-                    out.append(f"| always {rule} | {values.mean():.4f} | {values.max():.4f} | "
-                               f"{int((values <= 1e-12).sum())} |")  # fmt: skip
-            published = [r for r in runs if r["published"]]
-            beat = sum(bool(r["published_beats_best_baseline"]) for r in published)
-            methods = {m: sum(r["method"] == m for r in runs) for m in ("holdout", "cross_fit")}
-            out += ["", f"Published {len(published)} of {len(runs)}; a published set beat the "
-                    f"best baseline on the outer test in {beat} of {len(published)}. Judged on "
-                    f"the holdout {methods['holdout']}x, cross-fitted {methods['cross_fit']}x. "
-                    f"Mean run {np.mean([r['seconds'] for r in runs]):.0f} s, gate "
-                    f"{np.mean([r['gate_seconds'] or 0 for r in runs]):.0f} s.", ""]  # fmt: skip
+            out += [f"{head}: {len(runs)} runs, {REGIMES[regime]['metric']} on the outer test", ""]
+            rules = [(f"always {rule}", [_rule_regret(r, regime, rule) for r in runs])
+                     for rule in REGIMES[regime]["rules"]]  # fmt: skip
+            out += regret_lines(runs, rules)
             if regime == "b":
                 bad = [r for r in runs if r["named"][0] == "none"
                        and r["best_outer"] - max(r["none_outer"].values()) >= 0.05]  # fmt: skip
