@@ -2,9 +2,12 @@
 task by path + hash (any modality: DataFrames or arrays).
 
 A fit is keyed by (training data hash, generator kind + parameters + schema, seed,
-equipoise version) and pickled to `STORE/.cache/fits/KEY.pkl` once it succeeds,
-so a run killed later (while sampling, validating, publishing) and started again
-reuses the fitted model and publishes the identical version. The training rows
+equipoise version, a hash of the generators' and encoders' source code) and pickled to
+`STORE/.cache/fits/KEY.pkl` once it succeeds, so a run killed later (while sampling,
+validating, publishing) and started again reuses the fitted model and publishes the
+identical version. The source hash keeps a fit pickled by other code of the same
+version number (a development checkout, an edited install) from being unpickled into
+objects this code cannot use. The training rows
 go to `STORE/.cache/data/HASH.pkl` and the fit task gets only that path and hash:
 a task runner on other processes or machines (Dask) then moves a path, not a
 DataFrame, and a shared store is all a remote worker needs. Files are written
@@ -15,6 +18,7 @@ kills never leave a torn file behind. Deleting `.cache/` at any time is safe.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -71,9 +75,30 @@ def data_hash(X: Any, y: Any) -> str:
     return digest.hexdigest()
 
 
+def source_hash(roots: tuple[Path, ...]) -> str:
+    """sha256 of every `.py` file under `roots` (relative path and bytes, sorted)."""
+    digest = hashlib.sha256()
+    for root in roots:
+        for path in sorted(Path(root).rglob("*.py")):
+            digest.update(f"{Path(root).name}/{path.relative_to(root).as_posix()}".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """The source hash of the code a pickled fit holds objects of: the generators and
+    the encoders (`dataspec`). Computed once per process (a few milliseconds)."""
+    import equipoise.dataspec
+    import equipoise.generators
+
+    roots = (*equipoise.generators.__path__, *equipoise.dataspec.__path__)
+    return source_hash(tuple(Path(r) for r in roots))
+
+
 def fit_key(generator: Generator, data_sha256: str, seed: int) -> str:
     """What decides a fitted model: the data, the generator's kind, parameters and
-    schema, the seed and the code version."""
+    schema, the seed, the code version and the generators' source (`code_fingerprint`)."""
     payload = {
         "data": data_sha256,
         "kind": generator.kind,
@@ -81,6 +106,7 @@ def fit_key(generator: Generator, data_sha256: str, seed: int) -> str:
         "schema": generator.schema.to_dict(),
         "seed": seed,
         "equipoise": equipoise.__version__,
+        "code": code_fingerprint(),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 

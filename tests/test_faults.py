@@ -451,3 +451,33 @@ def test_write_faults_become_exit_6_and_remove_what_was_half_written(tmp_path):
     assert WriteError("x").exit_code == 6
     with pytest.raises(FileNotFoundError), writing("anything"):  # not a write fault: as it is
         raise FileNotFoundError(errno.ENOENT, "No such file or directory", "x")
+
+
+def test_a_fit_pickled_by_other_generator_code_is_not_reused(tmp_path, monkeypatch):
+    """The fit cache's key holds a hash of the generators' and encoders' source: a fit
+    pickled by other code of the same version number (a development checkout, an edited
+    install) is refitted instead of unpickled into objects this code cannot use (seen:
+    `'MixedEncoder' object has no attribute 'other_'` from a store filled before the
+    encoder gained that attribute)."""
+    import pandas as pd
+
+    from equipoise.dataspec import infer_schema
+    from equipoise.generators.registry import create
+    from equipoise.store import fit_cache
+
+    code = tmp_path / "generators"
+    code.mkdir()
+    (code / "kind.py").write_text("A = 1\n")
+    before = fit_cache.source_hash((code,))
+    assert fit_cache.source_hash((code,)) == before  # deterministic
+    (code / "kind.py").write_text("A = 2\n")
+    assert fit_cache.source_hash((code,)) != before  # one changed byte
+    (code / "new.py").write_text("")
+    assert len({before, fit_cache.source_hash((code,))}) == 2
+
+    frame = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0], "y": ["a", "a", "b", "b"]})
+    generator = create("smote", infer_schema(frame, label="y"))
+    key = fit_cache.fit_key(generator, "data-hash", 0)
+    assert fit_cache.fit_key(generator, "data-hash", 0) == key
+    monkeypatch.setattr(fit_cache, "code_fingerprint", lambda: "other code")
+    assert fit_cache.fit_key(generator, "data-hash", 0) != key
