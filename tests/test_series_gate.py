@@ -107,3 +107,14 @@ def test_settings_refuse_what_the_series_gate_cannot_run(kwargs, message):
     with pytest.raises(InputError, match=message.replace("[", r"\[").replace("]", r"\]")):
         SeriesGateSettings(**kwargs)
     assert SeriesGateSettings().models == ("minirocket",)
+
+
+def test_the_cheap_series_generators_are_refitted_on_each_fold():
+    """series_augment and series_smote have no training loop: a cross-fitted gate fits
+    them again on each fold and scores them on every real series, as it does SMOTE for
+    tables (`pipeline.candidates.refitter`); the diffusion model stays on the holdout."""
+    from equipoise.generators import registry
+
+    cheap = {k for k in registry.known_kinds("series") if registry.generator_class(k).refit_cheaply}
+    assert {"series_augment", "series_smote"} <= cheap
+    assert "series_diffusion" not in cheap

@@ -22,6 +22,7 @@ class SeriesAugment(SeriesGenerator):
     Le Guennec et al. 2016); none is an unchanged copy by construction."""
 
     kind = "series_augment"
+    refit_cheaply = True  # no training loop: fitted again on each cross-fitting fold
 
     def __init__(
         self,
@@ -65,6 +66,7 @@ class SeriesSmote(SeriesGenerator):
 
     kind = "series_smote"
     fallback = "kind: series_augment"
+    refit_cheaply = True  # no training loop: fitted again on each cross-fitting fold
 
     def __init__(
         self,
