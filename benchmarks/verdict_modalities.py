@@ -225,7 +225,9 @@ def run_flow(modality: str, source: str, seed: int, store: Path, work: Path,
     from equipoise.pipeline.config import load_job, read_yaml
 
     raw = read_yaml(ROOT / "configs" / MODALITIES[modality]["config"])
-    section = {"image": "images", "series": "series", "text": "text"}[modality]
+    from equipoise.pipeline.modalities import modality as registered
+
+    section = registered(modality).section  # the modality registry's input section
     raw[section] = {k: v for k, v in raw[section].items() if k != "rare"} | {"source": source}
     raw |= {"seed": seed, "output": {"store": str(store), "runs": str(work / "runs"),
                                      "name": f"{name}-{seed}"}}  # fmt: skip

@@ -120,13 +120,16 @@ class Leaderboard:
     def family(self, family: Family) -> list[Row]:
         return [r for r in self.rows if r.candidate.family == family]
 
-    def best(self, family: Family, scope: str | None = None) -> Row | None:
-        """The family's best row (on `scope`'s rows when given: baselines)."""
+    def best(
+        self, family: Family, scope: str | None = None, metric: str | None = None
+    ) -> Row | None:
+        """The family's best row on `metric` (default: the primary one), on `scope`'s
+        rows when given (baselines); the first row when no scope is given."""
         rows = self.family(family)
         if scope is None or not rows:
             return rows[0] if rows else None
-        primary = self.settings.primary
-        return max(rows, key=lambda r: _finite(r.on(scope)[0][primary]))
+        metric = metric or self.settings.primary
+        return max(rows, key=lambda r: _finite(r.on(scope)[0][metric]))
 
     def rows_of(self, scope: str) -> int:
         return len(self.scopes.get(scope, self.y_holdout))

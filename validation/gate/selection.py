@@ -172,43 +172,31 @@ class Advice:
         }
 
 
-def _value(row: Row, metric: str) -> float:
-    value = row.on(ALL)[0][metric]
-    return value if np.isfinite(value) else -np.inf
-
-
-def best_baseline(board: Leaderboard, metric: str | None) -> Row | None:
-    """The baseline entry with the best estimate of `metric` on every scored row (the
-    first on a tie or when `metric` is None)."""
-    rows = board.family("baseline")
-    if not rows or metric is None:
-        return rows[0] if rows else None
-    return max(rows, key=lambda r: _value(r, metric))
-
-
 def reference_row(
     board: Leaderboard, preference: tuple[str, ...], metric: str | None = None
 ) -> Row | None:
-    """The reference baseline entry: on the model of the entry with the best estimate
-    (`best_baseline`; the first configured model when `metric` is None), the first
-    strategy of `preference` (then `none`) trained with it; that best entry itself when
-    its model has none of them (a balanced ensemble's own model). Choosing the model by
-    the best entry lets boosting or a balanced forest carry the verdict on tables whose
-    class depends on interactions, where a linear model trails with every strategy
+    """The reference baseline entry: on the model of the entry with the best estimate of
+    `metric` (the first configured model when `metric` is None), the first strategy of
+    `preference` (then `none`) trained with it; that best entry itself when its model
+    has none of them (a balanced ensemble's own model). Choosing the model by the best
+    entry lets boosting or a balanced forest carry the verdict on tables whose class
+    depends on interactions, where a linear model trails with every strategy
     (BENCHMARKS.md, "Naming no resampling only on evidence")."""
-    best = best_baseline(board, metric)
-    if best is None:
+    rows = board.family("baseline")
+    if not rows:
         return None
-    model = best.candidate.model
-    specs = board.settings.model_specs
-    if metric is None and specs:
-        model = str(specs[0])
-    on_model = [r for r in board.family("baseline") if r.candidate.model == model]
+    if metric is None:
+        specs = board.settings.model_specs
+        first = str(specs[0]) if specs else rows[0].candidate.model
+        best = next((r for r in rows if r.candidate.model == first), rows[0])
+    else:
+        best = board.best("baseline", ALL, metric)
+    on_model = [r for r in rows if r.candidate.model == best.candidate.model]
     for name in (*preference, "none"):
         named = [r for r in on_model if r.candidate.name == name]
         if named:
             return named[0]
-    return best if best.candidate.model == model else on_model[0] if on_model else best
+    return best
 
 
 def _bounds_over(row: Row, others: list[Row], metric: str, confidence: float, sign: int):
@@ -231,7 +219,7 @@ def advise(board: Leaderboard, metric: str, confidence: float) -> Advice | None:
     reference = reference_row(board, tuple(board.settings.reference), metric)
     if reference is None:
         return None
-    best = best_baseline(board, metric)
+    best = board.best("baseline", ALL, metric)
     model = reference.candidate.model
     others = [
         b for b in board.family("baseline") if b is not reference and b.candidate.model == model
